@@ -1,0 +1,22 @@
+//! Schema migrations for mailadmin. One step per file; the same steps run on SQLite and PostgreSQL,
+//! with backend-specific SQL only where the engines differ (the substring-search index).
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_hierarchy;
+mod m20261124_000002_create_admin_users;
+mod m20261124_000003_create_app_settings;
+mod m20261124_000004_create_mailbox_search;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_hierarchy::Migration),
+            Box::new(m20261124_000002_create_admin_users::Migration),
+            Box::new(m20261124_000003_create_app_settings::Migration),
+            Box::new(m20261124_000004_create_mailbox_search::Migration),
+        ]
+    }
+}

@@ -1,0 +1,273 @@
+//! The `mailadmin` command: serve, migrate, create-admin, seed-demo.
+use crate::config::{DatabaseArgs, WebArgs};
+use crate::domain::{AdminLogin, DomainName, Role};
+use crate::services::{self, ServiceError, admins, passwords::Secret, seed};
+use clap::{Parser, Subcommand, ValueEnum};
+use sea_orm::DatabaseConnection;
+use std::io::BufRead;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "mailadmin", version, about = "Mail Administration Center for mail-hosting providers")]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard. Applies pending migrations first. On a database without admin users,
+    /// creates the platform admin `admin` and prints its random password once.
+    Serve {
+        #[command(flatten)]
+        web: WebArgs,
+        /// On an empty database, seed demo companies, domains, mailboxes and one sign-in per
+        /// role, and print them. On a database with data, seeds nothing.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an admin user. Reads the password (one line, at least 10 characters) from
+    /// standard input, so scripts can pipe it in. Exits 2 on an unknown company or domain or a
+    /// login that exists.
+    CreateAdmin {
+        /// The sign-in name.
+        #[arg(long)]
+        login: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The company a company admin runs (its name).
+        #[arg(long)]
+        company: Option<String>,
+        /// A domain a domain admin looks after; repeat for several.
+        #[arg(long = "domain")]
+        domains: Vec<String>,
+    },
+    /// Add demo data: companies with domains with mailboxes, realistic names, a few mailboxes
+    /// with Send Mail suspended. Fast enough for the benchmark's million mailboxes.
+    SeedDemo {
+        /// Companies to add.
+        #[arg(long, default_value_t = 3)]
+        companies: u32,
+        /// Domains per company.
+        #[arg(long, default_value_t = 2)]
+        domains: u32,
+        /// Mailboxes per domain.
+        #[arg(long, default_value_t = 60)]
+        mailboxes: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Platform,
+    Company,
+    Domain,
+    Support,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Platform => Role::Platform,
+            RoleArg::Company => Role::Company,
+            RoleArg::Domain => Role::Domain,
+            RoleArg::Support => Role::Support,
+        }
+    }
+}
+
+/// Exit status for bad input to a command (matches clap's usage errors).
+const EXIT_USAGE: u8 = 2;
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let url = cli.database.database_url.clone();
+    let db = match crate::db::connect(&url).await {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("error: cannot open the database {}: {e}", crate::db::redacted(&url));
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = crate::db::migrate(&db).await {
+        eprintln!("error: migrating the database failed: {e}");
+        return ExitCode::FAILURE;
+    }
+    let result = match cli.command {
+        Command::Migrate => {
+            println!("migrations applied to {}", crate::db::redacted(&url));
+            Ok(())
+        }
+        Command::Serve { web, demo } => serve(db, web, demo).await,
+        Command::CreateAdmin { login, role, company, domains } => {
+            create_admin(&db, &login, role.into(), company, domains).await
+        }
+        Command::SeedDemo { companies, domains, mailboxes } => {
+            let options = seed::SeedOptions {
+                companies,
+                domains_per_company: domains,
+                mailboxes_per_domain: mailboxes,
+            };
+            seed_with_progress(&db, options).await.map(|_| ())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CommandError::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(CommandError::Failed(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum CommandError {
+    Usage(String),
+    Failed(String),
+}
+
+impl From<ServiceError> for CommandError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Invalid(fields) => CommandError::Usage(
+                fields.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; "),
+            ),
+            ServiceError::Conflict(m) => CommandError::Usage(m),
+            other => CommandError::Failed(other.to_string()),
+        }
+    }
+}
+
+async fn seed_with_progress(
+    db: &DatabaseConnection,
+    options: seed::SeedOptions,
+) -> Result<seed::SeedReport, CommandError> {
+    let started = std::time::Instant::now();
+    let mut last_print = std::time::Instant::now();
+    let report = seed::seed(db, options, |done, total| {
+        if last_print.elapsed().as_secs() >= 2 || done == total {
+            eprintln!("seeded {done} of {total} mailboxes ({:.0} s)", started.elapsed().as_secs_f64());
+            last_print = std::time::Instant::now();
+        }
+    })
+    .await?;
+    println!(
+        "seeded {} companies, {} domains, {} mailboxes in {:.1} s",
+        report.company_ids.len(),
+        report.domain_ids.iter().map(Vec::len).sum::<usize>(),
+        report.mailboxes,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(report)
+}
+
+async fn create_admin(
+    db: &DatabaseConnection,
+    login: &str,
+    role: Role,
+    company: Option<String>,
+    domains: Vec<String>,
+) -> Result<(), CommandError> {
+    let login = AdminLogin::parse(login).map_err(|e| CommandError::Usage(format!("--login: {e}")))?;
+    let company_id = match &company {
+        Some(name) => Some(
+            services::lookup_ids::company_by_name(db, name)
+                .await?
+                .ok_or_else(|| CommandError::Usage(format!("no company named \"{name}\"")))?,
+        ),
+        None => None,
+    };
+    let mut domain_ids = Vec::new();
+    for name in &domains {
+        let parsed =
+            DomainName::parse(name).map_err(|e| CommandError::Usage(format!("--domain {name}: {e}")))?;
+        let id = services::lookup_ids::domain_by_name(db, parsed.as_str())
+            .await?
+            .ok_or_else(|| CommandError::Usage(format!("no domain named \"{name}\"")))?;
+        domain_ids.push(id);
+    }
+    if role == Role::Company && company_id.is_none() {
+        return Err(CommandError::Usage("a company admin needs --company NAME".into()));
+    }
+    if role == Role::Domain && domain_ids.is_empty() {
+        return Err(CommandError::Usage("a domain admin needs --domain NAME (one or more)".into()));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CommandError::Failed(format!("reading the password from standard input: {e}")))?;
+    let password = Secret::new(line.trim_end_matches(['\r', '\n']).to_owned());
+    let actor = admins::system_actor("create-admin");
+    let new = admins::NewAdmin { login: login.clone(), role, company_id, domain_ids, password };
+    admins::create(db, &actor, new).await?;
+    println!("created {} admin {}", role.as_str(), login.as_str());
+    Ok(())
+}
+
+/// The fixed demo sign-ins, one per role.
+pub const DEMO_SIGN_INS: [(&str, &str, Role); 4] = [
+    ("platform", "platform-demo", Role::Platform),
+    ("company", "company-demo", Role::Company),
+    ("domain", "domain-demo", Role::Domain),
+    ("support", "support-demo", Role::Support),
+];
+
+async fn seed_demo(db: &DatabaseConnection) -> Result<(), CommandError> {
+    let options = seed::SeedOptions { companies: 4, domains_per_company: 3, mailboxes_per_domain: 60 };
+    let report = seed_with_progress(db, options).await?;
+    let actor = admins::system_actor("demo");
+    let first_company = report.company_ids[0];
+    let first_domain = report.domain_ids[0][0];
+    for (login, password, role) in DEMO_SIGN_INS {
+        let new = admins::NewAdmin {
+            login: AdminLogin::parse(login).map_err(|e| CommandError::Failed(e.to_string()))?,
+            role,
+            company_id: (role == Role::Company).then_some(first_company),
+            domain_ids: if role == Role::Domain { vec![first_domain] } else { vec![] },
+            password: Secret::new(password.into()),
+        };
+        admins::create(db, &actor, new).await?;
+    }
+    Ok(())
+}
+
+async fn serve(db: DatabaseConnection, web: WebArgs, demo: bool) -> Result<(), CommandError> {
+    let empty = !admins::any_exist(&db).await? && services::lookup_ids::no_companies(&db).await?;
+    let url = format!("http://{}/", web.bind);
+    if demo && empty {
+        seed_demo(&db).await?;
+        println!("Demo data seeded. Sign in at {url} as:");
+        for (login, password, role) in DEMO_SIGN_INS {
+            println!("  {:<14} login {login:<9} password {password}", role.label());
+        }
+    } else if demo {
+        println!("The database has data already; no demo data seeded.");
+    } else if !admins::any_exist(&db).await? {
+        let password = services::passwords::generate();
+        let actor = admins::system_actor("first-start");
+        let new = admins::NewAdmin {
+            login: AdminLogin::parse("admin").map_err(|e| CommandError::Failed(e.to_string()))?,
+            role: Role::Platform,
+            company_id: None,
+            domain_ids: vec![],
+            password: password.clone(),
+        };
+        admins::create(&db, &actor, new).await?;
+        println!("Created the platform admin. Sign in at {url} with");
+        println!("  login: admin");
+        println!("  password: {}", password.expose());
+        println!("This password is shown only once.");
+    }
+    let app = crate::startup::Application::build(db, &web)
+        .await
+        .map_err(|e| CommandError::Failed(format!("cannot start the dashboard on {}: {e}", web.bind)))?;
+    println!("Dashboard listening on http://{}/", app.address());
+    app.run_until_stopped().await.map_err(|e| CommandError::Failed(e.to_string()))
+}

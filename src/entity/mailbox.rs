@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "mailbox")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub domain_id: i32,
+    pub local_part: String,
+    pub address: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub svc_send_mail: i16,
+    pub svc_receive_mail: i16,
+    pub svc_imap: i16,
+    pub svc_pop3: i16,
+    pub svc_webmail_login: i16,
+    pub svc_webmail_send: i16,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,7 @@
+//! sea-orm models, one per table, no logic. Only `services` uses them.
+pub mod admin_domain;
+pub mod admin_user;
+pub mod app_setting;
+pub mod company;
+pub mod domain;
+pub mod mailbox;

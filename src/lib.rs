@@ -1,0 +1,11 @@
+//! mailadmin: the Mail Administration Center of a mail-hosting provider.
+pub mod authz;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod entity;
+pub mod services;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,189 @@
+//! Mail domains of a company.
+use super::{ServiceError, authorize, error::unique_violation, sql};
+use crate::authz::{Action, Actor, Place, Scope};
+use crate::domain::DomainName;
+use crate::entity::{company, domain, mailbox};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, Set, TransactionTrait,
+};
+
+#[derive(Debug, Clone)]
+pub struct Domain {
+    pub id: i32,
+    pub company_id: i32,
+    pub company_name: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Domain {
+    pub fn place(&self) -> Place {
+        Place::Domain { company_id: self.company_id, domain_id: self.id }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DomainRow {
+    pub id: i32,
+    pub company_id: i32,
+    pub company_name: String,
+    pub name: String,
+    pub mailbox_count: i64,
+}
+
+/// Loads a domain without asking anyone: for use inside the service layer only.
+pub(crate) async fn load<C: ConnectionTrait>(db: &C, id: i32) -> Result<Domain, ServiceError> {
+    let model = domain::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    let company =
+        company::Entity::find_by_id(model.company_id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    Ok(Domain {
+        id: model.id,
+        company_id: model.company_id,
+        company_name: company.name,
+        name: model.name,
+        created_at: model.created_at,
+        updated_at: model.updated_at,
+    })
+}
+
+pub async fn get(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<Domain, ServiceError> {
+    get_for(db, actor, id, Action::View).await
+}
+
+/// The domain, if the actor may do `action` to it.
+pub async fn get_for(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    action: Action,
+) -> Result<Domain, ServiceError> {
+    let found = load(db, id).await?;
+    authorize(actor, action, found.place())?;
+    Ok(found)
+}
+
+/// The domains of one company (`Some`), or every domain the actor looks after (`None`).
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    company_id: Option<i32>,
+) -> Result<Vec<DomainRow>, ServiceError> {
+    let mut filter = String::from("1 = 1");
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    if let Some(company_id) = company_id {
+        company::Entity::find_by_id(company_id).one(db).await?.ok_or(ServiceError::NotFound)?;
+        authorize(actor, Action::View, Place::Company(company_id))?;
+        filter.push_str(" AND d.company_id = ?");
+        values.push(company_id.into());
+    }
+    match actor.scope() {
+        Scope::Everything => {}
+        Scope::Company(id) => {
+            filter.push_str(" AND d.company_id = ?");
+            values.push(id.into());
+        }
+        Scope::Domains(ids) => {
+            filter.push_str(&format!(" AND d.id IN ({})", sql::placeholders(ids.len())));
+            if ids.is_empty() {
+                values.push((-1).into());
+            }
+            values.extend(ids.into_iter().map(sea_orm::Value::from));
+        }
+    }
+    let query = format!(
+        "SELECT d.id, d.company_id, c.name AS company_name, d.name, \
+           (SELECT COUNT(*) FROM mailbox m WHERE m.domain_id = d.id) AS mailbox_count \
+         FROM domain d JOIN company c ON c.id = d.company_id WHERE {filter} ORDER BY d.name LIMIT 1000"
+    );
+    let rows = db.query_all_raw(sql::statement(db.get_database_backend(), &query, values)).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(DomainRow {
+                id: row.try_get("", "id")?,
+                company_id: row.try_get("", "company_id")?,
+                company_name: row.try_get("", "company_name")?,
+                name: row.try_get("", "name")?,
+                mailbox_count: row.try_get("", "mailbox_count")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(ServiceError::from)
+}
+
+const DUPLICATE: &str = "This domain is hosted already.";
+
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    company_id: i32,
+    name: DomainName,
+) -> Result<i32, ServiceError> {
+    company::Entity::find_by_id(company_id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    authorize(actor, Action::ManageDomains, Place::Company(company_id))?;
+    let now = Utc::now();
+    let model = domain::ActiveModel {
+        company_id: Set(company_id),
+        name: Set(name.as_str().to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| unique_violation(e, "name", DUPLICATE))?;
+    tracing::info!(domain_id = model.id, company_id, actor = %actor.login, "domain created");
+    Ok(model.id)
+}
+
+/// Renames a domain and every address in it, in one transaction.
+pub async fn rename(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    name: DomainName,
+) -> Result<(), ServiceError> {
+    let existing = load(db, id).await?;
+    authorize(actor, Action::ManageDomains, existing.place())?;
+    if existing.name == name.as_str() {
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    domain::ActiveModel {
+        id: Set(id),
+        name: Set(name.as_str().to_owned()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await
+    .map_err(|e| unique_violation(e, "name", DUPLICATE))?;
+    let readdress = sql::statement(
+        txn.get_database_backend(),
+        "UPDATE mailbox SET address = local_part || ?, updated_at = updated_at WHERE domain_id = ?",
+        vec![format!("@{}", name.as_str()).into(), id.into()],
+    );
+    txn.execute_raw(readdress).await.map_err(|e| unique_violation(e, "name", DUPLICATE))?;
+    txn.commit().await?;
+    tracing::info!(domain_id = id, actor = %actor.login, "domain renamed");
+    Ok(())
+}
+
+pub async fn mailbox_count(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<u64, ServiceError> {
+    get(db, actor, id).await?;
+    Ok(mailbox::Entity::find().filter(mailbox::Column::DomainId.eq(id)).count(db).await?)
+}
+
+/// Deletes the domain and its mailboxes, in one transaction.
+pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<Domain, ServiceError> {
+    let existing = load(db, id).await?;
+    authorize(actor, Action::ManageDomains, existing.place())?;
+    let txn = db.begin().await?;
+    mailbox::Entity::delete_many().filter(mailbox::Column::DomainId.eq(id)).exec(&txn).await?;
+    domain::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    tracing::info!(domain_id = id, actor = %actor.login, "domain deleted");
+    Ok(existing)
+}

@@ -1,0 +1,42 @@
+//! The application's operations. Only this layer queries the database; every function that
+//! touches a company, domain, mailbox or admin takes the [`Actor`](crate::authz::Actor) and asks
+//! [`authz`](crate::authz) before it reads or writes.
+pub mod admins;
+pub mod companies;
+pub mod domains;
+pub mod error;
+pub mod lookup;
+pub mod lookup_ids;
+pub mod mailboxes;
+pub mod overview;
+pub mod passwords;
+pub mod seed;
+pub mod settings;
+pub mod sign_in;
+mod sql;
+
+pub use error::{FieldErrors, ServiceError};
+
+use crate::authz::{Action, Actor, Place};
+
+/// For pages that change nothing yet (a "new" form): may the actor do `action` at `place`?
+pub fn require(actor: &Actor, action: Action, place: Place) -> Result<(), ServiceError> {
+    authorize(actor, action, place)
+}
+
+/// Asks the one authorization rule, turning a refusal into the service error it maps to.
+pub(crate) fn authorize(actor: &Actor, action: Action, place: Place) -> Result<(), ServiceError> {
+    actor.authorize(action, place).map_err(ServiceError::from)
+}
+
+/// A page of a keyset-paginated list: the rows and the cursors either side.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    /// Cursor for the previous page (`before=`), if there is one.
+    pub prev: Option<String>,
+    /// Cursor for the next page (`after=`), if there is one.
+    pub next: Option<String>,
+    /// Rows matching the filter over all pages.
+    pub total: u64,
+}

@@ -1,0 +1,203 @@
+//! Demo data: companies, domains and mailboxes with realistic names, a few with services off.
+//! Also the generator behind the benchmark, so it inserts in large batches.
+use super::ServiceError;
+use super::passwords::{self, Secret};
+use crate::domain::{Service, ServiceSet, ServiceState};
+use crate::entity::{company, domain, mailbox};
+use chrono::Utc;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, Set, TransactionTrait};
+
+const COMPANY_NAMES: &[&str] = &[
+    "Northwind Traders",
+    "Contoso Dental",
+    "Fabrikam Legal",
+    "Tailspin Travel",
+    "Adventure Works",
+    "Alpine Ski House",
+    "Blue Yonder Air",
+    "Coho Winery",
+    "Fourth Coffee",
+    "Litware Labs",
+    "Lucerne Publishing",
+    "Margie's Travel",
+    "Proseware",
+    "Trey Research",
+    "Wide World Importers",
+    "Woodgrove Bank",
+];
+const FIRST_NAMES: &[&str] = &[
+    "anna", "ben", "carla", "david", "elena", "felix", "greta", "hugo", "ines", "jonas", "karin", "lars",
+    "maria", "nils", "olga", "paul", "quinn", "rosa", "sven", "tara", "ulrich", "vera", "walter", "xenia",
+    "yusuf", "zoe", "amir", "bianca", "chen", "dana", "emil", "fatima", "george", "hanna", "ivan", "julia",
+    "kemal", "lena", "marco", "nora",
+];
+const LAST_NAMES: &[&str] = &[
+    "schmidt", "meyer", "novak", "garcia", "rossi", "dubois", "jansen", "kowalski", "smith", "nielsen",
+    "silva", "yilmaz", "horvat", "berg", "fischer", "weber", "wagner", "becker", "hoffmann", "schulz",
+    "keller", "lang", "roth", "frank", "moreau", "lambert", "costa", "ward", "brooks", "price", "bennett",
+    "hughes", "foster", "kelly", "murphy", "byrne", "walsh", "quinn", "doyle", "lynch",
+];
+
+/// The password every generated mailbox gets (demo data only).
+pub const DEMO_MAILBOX_PASSWORD: &str = "mailbox-demo";
+
+#[derive(Debug, Clone, Copy)]
+pub struct SeedOptions {
+    pub companies: u32,
+    pub domains_per_company: u32,
+    pub mailboxes_per_domain: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SeedReport {
+    pub company_ids: Vec<i32>,
+    /// Domain ids, grouped by company in creation order.
+    pub domain_ids: Vec<Vec<i32>>,
+    pub mailboxes: u64,
+}
+
+fn slug(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            'a'..='z' | '0'..='9' => Some(c),
+            ' ' | '-' => Some('-'),
+            _ => None,
+        })
+        .collect()
+}
+
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// Which services the `n`th generated mailbox has off: a few suspended for abuse, a few
+/// switched off by an admin, so the demo shows every state.
+fn services_for(n: u64) -> ServiceSet {
+    let mut services = ServiceSet::default();
+    if n % 97 == 5 {
+        services.set(Service::SendMail, ServiceState::Suspended);
+        services.set(Service::WebmailSend, ServiceState::Suspended);
+    }
+    if n % 53 == 7 {
+        services.set(Service::Pop3, ServiceState::Disabled);
+    }
+    services
+}
+
+const BATCH: usize = 1000;
+const BATCHES_PER_TRANSACTION: usize = 20;
+
+/// Inserts the demo hierarchy. `progress` is called with (mailboxes done, mailboxes in all).
+pub async fn seed(
+    db: &DatabaseConnection,
+    options: SeedOptions,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<SeedReport, ServiceError> {
+    let password_hash = passwords::hash(Secret::new(DEMO_MAILBOX_PASSWORD.into())).await?;
+    let existing = company::Entity::find().count(db).await? as usize;
+    let total =
+        options.companies as u64 * options.domains_per_company as u64 * options.mailboxes_per_domain as u64;
+    let mut report = SeedReport::default();
+    let now = Utc::now();
+    let mut done: u64 = 0;
+    for c in 0..options.companies as usize {
+        let index = existing + c;
+        let base = COMPANY_NAMES[index % COMPANY_NAMES.len()];
+        let round = index / COMPANY_NAMES.len();
+        let name = if round == 0 { base.to_owned() } else { format!("{base} {}", round + 1) };
+        let company = company::Entity::insert(company::ActiveModel {
+            name: Set(name.clone()),
+            status: Set("active".into()),
+            complaint_allowance: Set(10),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec(db)
+        .await?;
+        report.company_ids.push(company.last_insert_id);
+        let mut company_domains = Vec::new();
+        for d in 0..options.domains_per_company {
+            let domain_name = match d {
+                0 => format!("{}.example", slug(&name)),
+                n => format!("mail{}.{}.example", n + 1, slug(&name)),
+            };
+            let inserted = domain::Entity::insert(domain::ActiveModel {
+                company_id: Set(company.last_insert_id),
+                name: Set(domain_name.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .exec(db)
+            .await?;
+            let domain_id = inserted.last_insert_id;
+            company_domains.push(domain_id);
+            let mut rows = Vec::with_capacity(BATCH);
+            let mut txn = db.begin().await?;
+            let mut batches_in_txn = 0;
+            for m in 0..options.mailboxes_per_domain as usize {
+                let first = FIRST_NAMES[m % FIRST_NAMES.len()];
+                let last = LAST_NAMES[(m / FIRST_NAMES.len()) % LAST_NAMES.len()];
+                let round = m / (FIRST_NAMES.len() * LAST_NAMES.len());
+                let local =
+                    if round == 0 { format!("{first}.{last}") } else { format!("{first}.{last}{round}") };
+                let services = services_for(done + m as u64);
+                rows.push(mailbox::ActiveModel {
+                    domain_id: Set(domain_id),
+                    address: Set(format!("{local}@{domain_name}")),
+                    local_part: Set(local),
+                    display_name: Set(format!("{} {}", capitalise(first), capitalise(last))),
+                    password_hash: Set(password_hash.clone()),
+                    svc_send_mail: Set(services.send_mail.code()),
+                    svc_receive_mail: Set(services.receive_mail.code()),
+                    svc_imap: Set(services.imap.code()),
+                    svc_pop3: Set(services.pop3.code()),
+                    svc_webmail_login: Set(services.webmail_login.code()),
+                    svc_webmail_send: Set(services.webmail_send.code()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                });
+                if rows.len() == BATCH {
+                    mailbox::Entity::insert_many(std::mem::take(&mut rows))
+                        .exec_without_returning(&txn)
+                        .await?;
+                    batches_in_txn += 1;
+                    progress(done + m as u64 + 1, total);
+                    if batches_in_txn == BATCHES_PER_TRANSACTION {
+                        txn.commit().await?;
+                        txn = db.begin().await?;
+                        batches_in_txn = 0;
+                    }
+                }
+            }
+            if !rows.is_empty() {
+                mailbox::Entity::insert_many(rows).exec_without_returning(&txn).await?;
+            }
+            txn.commit().await?;
+            done += options.mailboxes_per_domain as u64;
+            report.mailboxes = done;
+            progress(done, total);
+        }
+        report.domain_ids.push(company_domains);
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_names_are_valid() {
+        for name in COMPANY_NAMES {
+            crate::domain::DomainName::parse(&format!("{}.example", slug(name))).unwrap();
+        }
+        assert_eq!(capitalise("anna"), "Anna");
+        assert!(services_for(5).any_suspended());
+        assert!(!services_for(6).any_suspended());
+    }
+}

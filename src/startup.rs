@@ -1,0 +1,46 @@
+//! Binds the listeners and builds the server; tests bind port 0 and read the port back.
+use crate::config::WebArgs;
+use crate::services::{ServiceError, settings};
+use actix_web::cookie::Key;
+use sea_orm::DatabaseConnection;
+use std::net::{SocketAddr, TcpListener};
+
+pub struct Application {
+    address: SocketAddr,
+    server: actix_web::dev::Server,
+}
+
+impl Application {
+    pub async fn build(db: DatabaseConnection, web: &WebArgs) -> std::io::Result<Self> {
+        let key = session_key(&db, web.session_key.as_deref()).await.map_err(std::io::Error::other)?;
+        let listener = TcpListener::bind(&web.bind)?;
+        let address = listener.local_addr()?;
+        let server = crate::web::server(listener, db, key, web.secure_cookies)?;
+        Ok(Self { address, server })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn session_key(db: &DatabaseConnection, configured: Option<&str>) -> Result<Key, ServiceError> {
+    match configured {
+        Some(secret) => match hex::decode(secret.trim()) {
+            Ok(bytes) if bytes.len() >= 64 => Ok(Key::from(&bytes)),
+            _ => Err(ServiceError::Internal(
+                "MAILADMIN_SESSION_KEY must be 128 hex characters (64 bytes), e.g. from `openssl rand -hex 64`"
+                    .into(),
+            )),
+        },
+        None => Ok(Key::from(&settings::session_key(db).await?)),
+    }
+}

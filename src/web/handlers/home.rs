@@ -1,0 +1,36 @@
+//! The front page: what the signed-in person runs, with counts and shortcuts.
+use crate::authz::{Action, Place};
+use crate::domain::Role;
+use crate::services::{domains, overview};
+use crate::web::layout::{Caller, Layout};
+use crate::web::{WebError, urls};
+use askama::Template;
+use askama_web::WebTemplate;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    layout: Layout,
+    role_label: &'static str,
+    overview: overview::Overview,
+    domains: Vec<domains::DomainRow>,
+    show_domains: bool,
+    companies_url: Option<String>,
+    company_url: Option<String>,
+}
+
+pub async fn index(caller: Caller) -> Result<HomePage, WebError> {
+    let actor = &caller.actor;
+    let overview = overview::counts(caller.db(), actor).await?;
+    let show_domains = matches!(actor.role, Role::Company | Role::Domain);
+    let domains = if show_domains { domains::list(caller.db(), actor, None).await? } else { Vec::new() };
+    Ok(HomePage {
+        layout: caller.layout(),
+        role_label: actor.role.label(),
+        overview,
+        domains,
+        show_domains,
+        companies_url: actor.may(Action::View, Place::Platform).then(urls::companies),
+        company_url: actor.company_id.filter(|_| actor.role == Role::Company).map(urls::company),
+    })
+}

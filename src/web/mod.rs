@@ -1,0 +1,78 @@
+//! The dashboard: actix-web, server-rendered askama pages, cookie sessions, CSRF on every form.
+pub mod csrf;
+pub mod error;
+pub mod handlers;
+pub mod layout;
+pub mod routes;
+pub mod session;
+pub mod urls;
+
+use crate::services::sign_in::SignInThrottle;
+use actix_session::SessionMiddleware;
+use actix_session::config::{CookieContentSecurity, PersistentSession};
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite, time::Duration as CookieDuration};
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use sea_orm::DatabaseConnection;
+use std::net::TcpListener;
+
+pub use error::WebError;
+
+/// Shared by every request.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub throttle: SignInThrottle,
+}
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "mailadmin_session";
+
+/// No inline script or style anywhere, so the policy can forbid both.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub fn server(
+    listener: TcpListener,
+    db: DatabaseConnection,
+    key: Key,
+    secure_cookies: bool,
+) -> std::io::Result<actix_web::dev::Server> {
+    let state = web::Data::new(AppState { db, throttle: SignInThrottle::default() });
+    let server = HttpServer::new(move || {
+        let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+            .cookie_name(SESSION_COOKIE.to_owned())
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_secure(secure_cookies)
+            .cookie_content_security(CookieContentSecurity::Private)
+            .session_lifecycle(PersistentSession::default().session_ttl(CookieDuration::hours(12)))
+            .build();
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(|err, _| {
+                WebError::BadRequest(format!("The form could not be read: {err}")).into()
+            }))
+            .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                WebError::BadRequest(format!("The address has a bad parameter: {err}")).into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()))
+            .configure(routes::configure)
+            .default_service(web::to(handlers::not_found))
+            .wrap(from_fn(csrf::verify))
+            .wrap(sessions)
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+                    .add(("X-Frame-Options", "DENY"))
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("Referrer-Policy", "same-origin"))
+                    .add(("Cache-Control", "no-store")),
+            )
+            .wrap(actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms"))
+    })
+    .workers(2)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,58 @@
+//! The whole URL table. The macro both registers each route and lists it in [`ROUTES`], so
+//! the authorization-matrix test can check that it covers every route that exists.
+use super::handlers::{account, admins, assets, auth, companies, domains, health, home, lookup, mailboxes};
+use actix_web::web;
+
+macro_rules! routes {
+    ($( $method:ident $path:literal => $handler:path ),* $(,)?) => {
+        /// Every route: (method, path pattern).
+        pub const ROUTES: &[(&str, &str)] = &[ $( (stringify!($method), $path) ),* ];
+
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $( cfg.route($path, web::$method().to($handler)); )*
+        }
+    };
+}
+
+routes! {
+    get "/healthz" => health::check,
+    get "/static/style.css" => assets::stylesheet,
+    get "/login" => auth::login_form,
+    post "/login" => auth::login,
+    post "/logout" => auth::logout,
+    get "/" => home::index,
+    get "/lookup" => lookup::search,
+    get "/account/password" => account::password_form,
+    post "/account/password" => account::set_password,
+    get "/companies" => companies::list,
+    get "/companies/new" => companies::new_form,
+    post "/companies/new" => companies::create,
+    get "/companies/{id}" => companies::show,
+    get "/companies/{id}/edit" => companies::edit_form,
+    post "/companies/{id}/edit" => companies::update,
+    get "/companies/{id}/delete" => companies::confirm_delete,
+    post "/companies/{id}/delete" => companies::delete,
+    get "/companies/{id}/domains/new" => domains::new_form,
+    post "/companies/{id}/domains/new" => domains::create,
+    get "/domains/{id}" => domains::show,
+    get "/domains/{id}/edit" => domains::edit_form,
+    post "/domains/{id}/edit" => domains::update,
+    get "/domains/{id}/delete" => domains::confirm_delete,
+    post "/domains/{id}/delete" => domains::delete,
+    get "/domains/{id}/mailboxes/new" => mailboxes::new_form,
+    post "/domains/{id}/mailboxes/new" => mailboxes::create,
+    get "/mailboxes/{id}" => mailboxes::edit_form,
+    post "/mailboxes/{id}" => mailboxes::update,
+    get "/mailboxes/{id}/password" => mailboxes::password_form,
+    post "/mailboxes/{id}/password" => mailboxes::set_password,
+    get "/mailboxes/{id}/delete" => mailboxes::confirm_delete,
+    post "/mailboxes/{id}/delete" => mailboxes::delete,
+    get "/admins" => admins::list,
+    get "/admins/new" => admins::new_form,
+    post "/admins/new" => admins::create,
+    get "/admins/{id}" => admins::show,
+    post "/admins/{id}/domains" => admins::set_domains,
+    post "/admins/{id}/password" => admins::set_password,
+    get "/admins/{id}/delete" => admins::confirm_delete,
+    post "/admins/{id}/delete" => admins::delete,
+}

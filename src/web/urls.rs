@@ -1,0 +1,87 @@
+//! Every path the app links or redirects to; nothing else spells a URL.
+pub fn home() -> String {
+    "/".into()
+}
+pub fn login() -> String {
+    "/login".into()
+}
+/// The sign-in page, returning to `next` (a local path) afterwards.
+pub fn login_with_next(next: &str) -> String {
+    if next == "/" || !is_local_path(next) {
+        return login();
+    }
+    format!("/login?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default())
+}
+/// Only paths on this site may be redirected to after sign-in (no `//host`, no scheme).
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
+}
+pub fn logout() -> String {
+    "/logout".into()
+}
+pub fn stylesheet() -> String {
+    "/static/style.css".into()
+}
+pub fn lookup() -> String {
+    "/lookup".into()
+}
+pub fn companies() -> String {
+    "/companies".into()
+}
+pub fn new_company() -> String {
+    "/companies/new".into()
+}
+pub fn company(id: i32) -> String {
+    format!("/companies/{id}")
+}
+pub fn edit_company(id: i32) -> String {
+    format!("/companies/{id}/edit")
+}
+pub fn delete_company(id: i32) -> String {
+    format!("/companies/{id}/delete")
+}
+pub fn new_domain(company_id: i32) -> String {
+    format!("/companies/{company_id}/domains/new")
+}
+pub fn domain(id: i32) -> String {
+    format!("/domains/{id}")
+}
+pub fn edit_domain(id: i32) -> String {
+    format!("/domains/{id}/edit")
+}
+pub fn delete_domain(id: i32) -> String {
+    format!("/domains/{id}/delete")
+}
+pub fn new_mailbox(domain_id: i32) -> String {
+    format!("/domains/{domain_id}/mailboxes/new")
+}
+pub fn mailbox(id: i32) -> String {
+    format!("/mailboxes/{id}")
+}
+pub fn mailbox_password(id: i32) -> String {
+    format!("/mailboxes/{id}/password")
+}
+pub fn delete_mailbox(id: i32) -> String {
+    format!("/mailboxes/{id}/delete")
+}
+pub fn admins() -> String {
+    "/admins".into()
+}
+pub fn new_admin() -> String {
+    "/admins/new".into()
+}
+pub fn admin(id: i32) -> String {
+    format!("/admins/{id}")
+}
+pub fn admin_domains(id: i32) -> String {
+    format!("/admins/{id}/domains")
+}
+pub fn admin_password(id: i32) -> String {
+    format!("/admins/{id}/password")
+}
+pub fn delete_admin(id: i32) -> String {
+    format!("/admins/{id}/delete")
+}
+pub fn account_password() -> String {
+    "/account/password".into()
+}
