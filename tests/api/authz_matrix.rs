@@ -1,0 +1,1 @@
+//! The authorization matrix: every route × every role × own and foreign objects.
