@@ -1,6 +1,12 @@
 //! One integration-test binary (one link on a 2-core machine); a module per area.
 mod helpers;
 
+mod admins;
+mod auth;
 mod authz_matrix;
 mod browser;
+mod cli;
 mod companies;
+mod domains;
+mod lookup;
+mod mailboxes;

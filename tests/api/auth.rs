@@ -1,0 +1,109 @@
+//! Signing in and out, throttling, CSRF, session cookies and security headers.
+use crate::db_tests;
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+db_tests! {
+    async fn wrong_password_is_refused_and_the_login_kept(app: TestApp) {
+        seed_fixture(&app.db).await;
+        let mut client = app.client();
+        let page = client.sign_in("plat", "not-the-password").await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(page.text(".error"), "The login or the password is wrong.");
+        assert_eq!(page.attrs("input[name=login]", "value"), vec!["plat"]);
+        assert_eq!(client.get("/").await.status, StatusCode::SEE_OTHER, "still signed out");
+    }
+
+    async fn sign_in_is_throttled_after_five_failures(app: TestApp) {
+        seed_fixture(&app.db).await;
+        let mut client = app.client();
+        for attempt in 1..=5 {
+            let page = client.sign_in("plat", "wrong-password").await;
+            assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {attempt}");
+        }
+        // Even the right password is refused now, for this login and from this address.
+        let page = client.sign_in("plat", FIXTURE_PASSWORD).await;
+        assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(page.text(".error").starts_with("Too many failed sign-ins"));
+        let other = app.client().sign_in("support", FIXTURE_PASSWORD).await;
+        assert_eq!(other.status, StatusCode::TOO_MANY_REQUESTS, "same client address");
+    }
+
+    async fn signing_in_renews_the_session_and_returns_to_next(app: TestApp) {
+        seed_fixture(&app.db).await;
+        let mut client = app.client();
+        let redirect = client.get("/lookup?q=anna").await;
+        assert_eq!(redirect.status, StatusCode::SEE_OTHER);
+        let to_login = redirect.location.unwrap();
+        assert_eq!(to_login, "/login?next=%2Flookup%3Fq%3Danna");
+        client.start_session().await;
+
+        let page = client
+            .post("/login", &[("login", "PLAT"), ("password", FIXTURE_PASSWORD), ("next", "/lookup?q=anna")])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(page.location.as_deref(), Some("/lookup?q=anna"));
+        // The anonymous session's CSRF token does not survive sign-in (no session fixation).
+        let signed_in = client.post("/account/password", &[("password", "x"), ("confirm", "x")]).await;
+        assert_eq!(signed_in.status, StatusCode::FORBIDDEN);
+    }
+
+    async fn next_may_only_point_into_the_site(app: TestApp) {
+        seed_fixture(&app.db).await;
+        let mut client = app.client();
+        client.start_session().await;
+        let page = client
+            .post("/login", &[("login", "plat"), ("password", FIXTURE_PASSWORD), ("next", "//evil.example/")])
+            .await;
+        assert_eq!(page.location.as_deref(), Some("/"));
+    }
+
+    async fn posts_without_the_csrf_token_are_refused(app: TestApp) {
+        seed_fixture(&app.db).await;
+        let client = app.signed_in("plat").await;
+        let page = client
+            .post_raw("/companies/new", &[("name", "Sneaky"), ("status", "active"), ("complaint_allowance", "10")])
+            .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+        assert_eq!(page.text("h1"), "Form expired");
+        let wrong = client
+            .post_raw("/companies/new", &[("csrf_token", "0000"), ("name", "Sneaky"), ("status", "active")])
+            .await;
+        assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+        let list = client.get("/companies?q=Sneaky").await;
+        assert_eq!(list.texts("tbody tr").len(), 0, "nothing was created");
+    }
+
+    async fn cookies_and_headers_are_hardened(app: TestApp) {
+        let response = reqwest::get(format!("{}/login", app.address)).await.unwrap();
+        let headers = response.headers();
+        let cookie = headers.get("set-cookie").unwrap().to_str().unwrap().to_owned();
+        assert!(cookie.starts_with("mailadmin_session="), "{cookie}");
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+        let csp = headers.get("content-security-policy").unwrap().to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+        assert_eq!(headers.get("x-frame-options").unwrap(), "DENY");
+        assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
+        assert_eq!(headers.get("referrer-policy").unwrap(), "same-origin");
+    }
+
+    async fn signing_out_ends_the_session(app: TestApp) {
+        seed_fixture(&app.db).await;
+        let client = app.signed_in("support").await;
+        assert_eq!(client.get("/").await.status, StatusCode::OK);
+        let out = client.post("/logout", &[]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        assert_eq!(client.get("/").await.status, StatusCode::SEE_OTHER);
+    }
+
+    async fn unknown_pages_answer_404_in_the_layout_and_health_answers(app: TestApp) {
+        let client = app.client();
+        let page = client.get("/no/such/page").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        assert_eq!(page.text("h1"), "Not found");
+        assert_eq!(page.text("a.brand"), "mailadmin");
+        let health = client.get("/healthz").await;
+        assert_eq!((health.status, health.body.as_str()), (StatusCode::OK, "ok\n"));
+    }
+}

@@ -1,0 +1,48 @@
+//! The support look-up: substrings, scope, status, and its limits.
+use crate::db_tests;
+use crate::helpers::*;
+use reqwest::StatusCode;
+use sea_orm::{ActiveModelTrait, Set};
+
+db_tests! {
+    async fn support_finds_any_substring_with_company_domain_and_status(app: TestApp) {
+        let f = seed_fixture(&app.db).await;
+        mailadmin::entity::mailbox::ActiveModel { id: Set(f.mailbox_b), svc_send_mail: Set(2), ..Default::default() }
+            .update(&app.db)
+            .await
+            .unwrap();
+        let client = app.signed_in("support").await;
+        let page = client.get("/lookup?q=ERT@BETA").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let row = page.texts("table.lookup tbody tr");
+        assert_eq!(row.len(), 1);
+        assert!(row[0].contains("bert@beta.example"));
+        assert!(row[0].contains("Beta Hosting"));
+        assert_eq!(page.text("table.lookup .status-disabled"), "Some Services Disabled");
+        assert_eq!(page.text("table.lookup .off"), "Send Mail: Suspended");
+        let middle = client.get("/lookup?q=lpha.exa").await;
+        assert_eq!(middle.texts("table.lookup tbody tr").len(), 1, "anna@alpha.example only");
+    }
+
+    async fn company_admins_look_up_only_their_own_company(app: TestApp) {
+        seed_fixture(&app.db).await;
+        let client = app.signed_in("comp-a").await;
+        let page = client.get("/lookup?q=.example").await;
+        let addresses = page.texts("table.lookup tbody td:first-child");
+        assert_eq!(addresses, vec!["anna@alpha.example", "otto@alpha2.example"]);
+        let domain_admin = app.signed_in("dom-a").await;
+        let page = domain_admin.get("/lookup?q=.example").await;
+        assert_eq!(page.texts("table.lookup tbody td:first-child"), vec!["anna@alpha.example"]);
+    }
+
+    async fn short_or_unmatched_queries_say_what_to_do(app: TestApp) {
+        seed_fixture(&app.db).await;
+        let client = app.signed_in("support").await;
+        let short = client.get("/lookup?q=an").await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(short.text("form .error"), "Type at least 3 characters of the address.");
+        let none = client.get("/lookup?q=zzz%22%25_").await;
+        assert_eq!(none.status, StatusCode::OK);
+        assert!(none.text(".empty").starts_with("No mailbox matches"));
+    }
+}
