@@ -126,12 +126,26 @@ async fn hydrate<C: ConnectionTrait>(
 }
 
 pub async fn get(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<AdminUser, ServiceError> {
+    get_for(db, actor, id, Action::View).await
+}
+
+/// The admin user, if the actor may do `action` to them (`ManageAdmins` of the target's role).
+pub async fn get_for(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    action: Action,
+) -> Result<AdminUser, ServiceError> {
     let model = admin_user::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)?;
-    if actor.role == Role::Domain && model.id != actor.admin_id {
-        return Err(ServiceError::NotFound);
-    }
-    authorize(actor, Action::View, place_of(role_of(&model), model.company_id))?;
+    let place = place_of(role_of(&model), model.company_id);
+    actor.authorize_on_admin(Action::View, place, id)?;
+    actor.authorize_on_admin(action, place, id)?;
     hydrate(db, vec![model]).await?.pop().ok_or(ServiceError::NotFound)
+}
+
+/// The action that changing an admin of `role` needs.
+pub fn manage(role: Role) -> Action {
+    Action::ManageAdmins(role)
 }
 
 pub struct NewAdmin {
@@ -145,6 +159,7 @@ pub struct NewAdmin {
 /// Checks that company and domains fit the role, returning the company the user belongs to.
 async fn check_scope<C: ConnectionTrait>(
     db: &C,
+    actor: &Actor,
     role: Role,
     company_id: Option<i32>,
     domain_ids: &[i32],
@@ -157,9 +172,11 @@ async fn check_scope<C: ConnectionTrait>(
                 errors.add("company_id", "Choose the company this admin runs.");
                 return Err(ServiceError::Invalid(errors));
             };
-            company::Entity::find_by_id(c).one(db).await?.ok_or_else(|| {
-                ServiceError::Invalid(super::FieldErrors::single("company_id", "No such company."))
-            })?;
+            let known = company::Entity::find_by_id(c).one(db).await?.is_some();
+            if !known || !actor.sees(Place::Company(c)) {
+                errors.add("company_id", "No such company.");
+                return Err(ServiceError::Invalid(errors));
+            }
             Ok(Some(c))
         }
         Role::Domain => {
@@ -167,8 +184,14 @@ async fn check_scope<C: ConnectionTrait>(
                 errors.add("domain_ids", "Choose at least one domain.");
                 return Err(ServiceError::Invalid(errors));
             }
-            let found =
-                domain::Entity::find().filter(domain::Column::Id.is_in(domain_ids.to_vec())).all(db).await?;
+            // Domains the actor cannot see count as unknown, so the answer reveals nothing.
+            let found: Vec<domain::Model> = domain::Entity::find()
+                .filter(domain::Column::Id.is_in(domain_ids.to_vec()))
+                .all(db)
+                .await?
+                .into_iter()
+                .filter(|d| actor.sees(Place::Domain { company_id: d.company_id, domain_id: d.id }))
+                .collect();
             let companies: std::collections::BTreeSet<i32> = found.iter().map(|d| d.company_id).collect();
             if found.len() != domain_ids.len() || companies.len() != 1 {
                 errors.add("domain_ids", "Choose domains of one company.");
@@ -183,7 +206,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewAdmin) -> Re
     if let Err(message) = passwords::check_strength(&new.password) {
         return Err(ServiceError::Invalid(super::FieldErrors::single("password", message)));
     }
-    let company_id = check_scope(db, new.role, new.company_id, &new.domain_ids).await?;
+    let company_id = check_scope(db, actor, new.role, new.company_id, &new.domain_ids).await?;
     authorize(actor, Action::ManageAdmins(new.role), place_of(new.role, company_id))?;
     let hash = passwords::hash(new.password).await?;
     let now = Utc::now();
@@ -227,11 +250,11 @@ pub async fn set_domains(
     domain_ids: &[i32],
 ) -> Result<(), ServiceError> {
     let target = get(db, actor, id).await?;
-    authorize(actor, Action::ManageAdmins(target.role), target.place())?;
+    let target = get_for(db, actor, id, manage(target.role)).await?;
     if target.role != Role::Domain {
         return Ok(());
     }
-    let company_id = check_scope(db, Role::Domain, None, domain_ids).await?;
+    let company_id = check_scope(db, actor, Role::Domain, None, domain_ids).await?;
     if company_id != target.company_id {
         return Err(ServiceError::Invalid(super::FieldErrors::single(
             "domain_ids",
@@ -254,7 +277,7 @@ pub async fn set_password(
 ) -> Result<(), ServiceError> {
     let target = get(db, actor, id).await?;
     if target.id != actor.admin_id {
-        authorize(actor, Action::ManageAdmins(target.role), target.place())?;
+        get_for(db, actor, id, manage(target.role)).await?;
     }
     if let Err(message) = passwords::check_strength(&password) {
         return Err(ServiceError::Invalid(super::FieldErrors::single("password", message)));
@@ -274,7 +297,7 @@ pub async fn set_password(
 
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<AdminUser, ServiceError> {
     let target = get(db, actor, id).await?;
-    authorize(actor, Action::ManageAdmins(target.role), target.place())?;
+    let target = get_for(db, actor, id, manage(target.role)).await?;
     if target.id == actor.admin_id {
         return Err(ServiceError::Conflict("You cannot delete your own account.".into()));
     }

@@ -1,1 +1,796 @@
 //! The authorization matrix: every route × every role × own and foreign objects.
+//!
+//! The expected answers are written by hand, from the rules, as one table with a column per
+//! caller: `[anonymous, plat, support, comp-a, dom-a]`. Each caller walks the whole table on a
+//! fresh app and database (so its destructive cells cannot disturb another caller), and for
+//! every cell the test checks
+//!
+//! * the status (and, for "sign in first", that the redirect goes to `/login`);
+//! * that the database is unchanged, unless the cell is a POST that is allowed to change it —
+//!   so a handler that does the change and *then* refuses is caught too;
+//! * for list pages, that links to objects outside the caller's scope are absent (and that the
+//!   caller's own objects are listed, so the check is not vacuous).
+//!
+//! POSTs send valid forms with fresh names, so a handler that skipped its authorization check
+//! would answer 303 and fail its cell. Destructive cells come last. At the end, the platform
+//! admin checks that every object whose change was refused still exists.
+//!
+//! `every_route_is_in_the_matrix` (no database) fails when a route exists that the matrix does
+//! not cover for every caller.
+use crate::db_tests;
+use crate::helpers::*;
+use mailadmin::entity::{admin_domain, admin_user, company, domain, mailbox};
+use mailadmin::web::routes::ROUTES;
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
+use std::fmt::Write as _;
+
+/// The callers, in the order of the table's columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Platform,
+    Support,
+    CompanyA,
+    DomainA,
+}
+
+impl Who {
+    const ALL: [Who; 5] = [Who::Anonymous, Who::Platform, Who::Support, Who::CompanyA, Who::DomainA];
+
+    fn login(self) -> Option<&'static str> {
+        match self {
+            Who::Anonymous => None,
+            Who::Platform => Some("plat"),
+            Who::Support => Some("support"),
+            Who::CompanyA => Some("comp-a"),
+            Who::DomainA => Some("dom-a"),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        self.login().unwrap_or("anonymous")
+    }
+}
+
+/// The answer a cell expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// 200: the page.
+    R200,
+    /// 303: done (a POST that may change things), or a plain redirect.
+    R303,
+    /// 303 to `/login…`: sign in first.
+    Login,
+    /// 403: visible, but the role may not do this.
+    R403,
+    /// 404: outside the caller's part of the hierarchy, or not there at all.
+    R404,
+    /// 409: allowed, but not possible in this state.
+    R409,
+    /// 422: the form is refused.
+    R422,
+}
+use Expect::{Login, R200, R303, R403, R404, R409, R422};
+
+impl Expect {
+    fn status(self) -> u16 {
+        match self {
+            R200 => 200,
+            R303 | Login => 303,
+            R403 => 403,
+            R404 => 404,
+            R409 => 409,
+            R422 => 422,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            R200 => "200",
+            R303 => "303",
+            Login => "303 /login",
+            R403 => "403",
+            R404 => "404",
+            R409 => "409",
+            R422 => "422",
+        }
+    }
+}
+
+/// One expected answer per caller: `[anonymous, plat, support, comp-a, dom-a]`.
+type Row = [Expect; 5];
+
+/// An answer for every caller but the anonymous one, who is sent to sign in.
+const fn signed_in(plat: Expect, support: Expect, comp_a: Expect, dom_a: Expect) -> Row {
+    [Login, plat, support, comp_a, dom_a]
+}
+
+struct Cell {
+    who: Who,
+    /// As in [`ROUTES`]: `get` or `post`.
+    method: &'static str,
+    /// The route pattern, as in [`ROUTES`].
+    pattern: &'static str,
+    path: String,
+    /// What the path points at, for the failure report.
+    object: String,
+    fields: Vec<(String, String)>,
+    expect: Expect,
+    /// Text that must appear in a 200 page (the caller's own objects).
+    shown: Vec<String>,
+    /// Text that must not appear in a 200 page (objects outside the caller's scope).
+    hidden: Vec<String>,
+}
+
+impl Cell {
+    /// For caller `who` only: links the page must show and must not show.
+    fn links(&mut self, who: Who, shown: &[String], hidden: &[String]) -> &mut Self {
+        if self.who == who {
+            self.shown.extend_from_slice(shown);
+            self.hidden.extend_from_slice(hidden);
+        }
+        self
+    }
+
+    /// Only an allowed POST may change the database.
+    fn may_change(&self) -> bool {
+        self.method == "post" && self.expect == R303
+    }
+}
+
+struct Table {
+    who: Who,
+    cells: Vec<Cell>,
+    counter: u32,
+}
+
+impl Table {
+    /// A number for fresh names, so uniqueness never refuses a form.
+    fn fresh(&mut self) -> u32 {
+        self.counter += 1;
+        self.counter
+    }
+
+    fn cell(
+        &mut self,
+        method: &'static str,
+        pattern: &'static str,
+        path: String,
+        object: &str,
+        fields: Vec<(String, String)>,
+        row: Row,
+    ) -> &mut Cell {
+        self.cells.push(Cell {
+            who: self.who,
+            method,
+            pattern,
+            path,
+            object: object.to_owned(),
+            fields,
+            expect: row[self.who as usize],
+            shown: Vec::new(),
+            hidden: Vec::new(),
+        });
+        self.cells.last_mut().expect("just pushed")
+    }
+
+    fn get(&mut self, pattern: &'static str, path: String, object: &str, row: Row) -> &mut Cell {
+        self.cell("get", pattern, path, object, Vec::new(), row)
+    }
+
+    fn post(
+        &mut self,
+        pattern: &'static str,
+        path: String,
+        object: &str,
+        fields: Vec<(String, String)>,
+        row: Row,
+    ) -> &mut Cell {
+        self.cell("post", pattern, path, object, fields, row)
+    }
+}
+
+/// A form's fields, in order; names may repeat.
+type Form = Vec<(String, String)>;
+
+fn form(pairs: &[(&str, &str)]) -> Form {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+fn company_form(n: u32) -> Vec<(String, String)> {
+    // Status and allowance are the platform's: a company admin's values must be ignored.
+    form(&[("name", &format!("Matrix Company {n}")), ("status", "suspended"), ("complaint_allowance", "77")])
+}
+
+fn domain_form(n: u32) -> Vec<(String, String)> {
+    form(&[("name", &format!("m{n}.matrix.example"))])
+}
+
+fn new_mailbox_form(n: u32) -> Vec<(String, String)> {
+    form(&[
+        ("local_part", &format!("matrix{n}")),
+        ("display_name", &format!("Matrix {n}")),
+        ("password", "matrix-password"),
+        ("confirm", "matrix-password"),
+    ])
+}
+
+fn edit_mailbox_form(n: u32) -> Vec<(String, String)> {
+    form(&[
+        ("display_name", &format!("Matrix Edit {n}")),
+        ("svc_send_mail", "on"),
+        ("svc_receive_mail", "on"),
+        ("svc_imap", "on"),
+    ])
+}
+
+fn mailbox_password_form(n: u32) -> Vec<(String, String)> {
+    let password = format!("matrix-password-{n}");
+    form(&[("password", &password), ("confirm", &password)])
+}
+
+/// Admin passwords are set to the fixture password, so every login keeps working.
+fn admin_password_form() -> Vec<(String, String)> {
+    form(&[("password", FIXTURE_PASSWORD), ("confirm", FIXTURE_PASSWORD)])
+}
+
+fn new_admin_form(n: u32, role: &str, company_id: Option<i32>, domain_ids: &[i32]) -> Vec<(String, String)> {
+    let mut fields = form(&[("login", &format!("matrix-{n}")), ("role", role)]);
+    fields.push(("company_id".into(), company_id.map(|c| c.to_string()).unwrap_or_default()));
+    fields.extend(domain_ids.iter().map(|d| ("domain_ids".to_owned(), d.to_string())));
+    fields.extend(form(&[("password", "matrix-password"), ("confirm", "matrix-password")]));
+    fields
+}
+
+fn domain_ids_form(domain_ids: &[i32]) -> Vec<(String, String)> {
+    domain_ids.iter().map(|d| ("domain_ids".to_owned(), d.to_string())).collect()
+}
+
+fn href(path: String) -> String {
+    format!("href=\"{path}\"")
+}
+
+/// Every route with an `{id}`, with a valid form for the POSTs: asked with a missing and a
+/// non-numeric id.
+fn id_routes(n: u32) -> Vec<(&'static str, &'static str, Form)> {
+    vec![
+        ("get", "/companies/{id}", vec![]),
+        ("get", "/companies/{id}/edit", vec![]),
+        ("post", "/companies/{id}/edit", company_form(n)),
+        ("get", "/companies/{id}/delete", vec![]),
+        ("post", "/companies/{id}/delete", vec![]),
+        ("get", "/companies/{id}/domains/new", vec![]),
+        ("post", "/companies/{id}/domains/new", domain_form(n)),
+        ("get", "/domains/{id}", vec![]),
+        ("get", "/domains/{id}/edit", vec![]),
+        ("post", "/domains/{id}/edit", domain_form(n)),
+        ("get", "/domains/{id}/delete", vec![]),
+        ("post", "/domains/{id}/delete", vec![]),
+        ("get", "/domains/{id}/mailboxes/new", vec![]),
+        ("post", "/domains/{id}/mailboxes/new", new_mailbox_form(n)),
+        ("get", "/mailboxes/{id}", vec![]),
+        ("post", "/mailboxes/{id}", edit_mailbox_form(n)),
+        ("get", "/mailboxes/{id}/password", vec![]),
+        ("post", "/mailboxes/{id}/password", mailbox_password_form(n)),
+        ("get", "/mailboxes/{id}/delete", vec![]),
+        ("post", "/mailboxes/{id}/delete", vec![]),
+        ("get", "/admins/{id}", vec![]),
+        ("post", "/admins/{id}/domains", vec![]),
+        ("post", "/admins/{id}/password", admin_password_form()),
+        ("get", "/admins/{id}/delete", vec![]),
+        ("post", "/admins/{id}/delete", vec![]),
+    ]
+}
+
+/// The whole matrix, as caller `who` walks it, in order. Laid out as a table, one line a cell.
+#[rustfmt::skip]
+fn matrix(who: Who, fx: &Fixture) -> Vec<Cell> {
+    let mut t = Table { who, cells: Vec::new(), counter: 0 };
+    let company = |id: i32| format!("/companies/{id}");
+    let domain = |id: i32| format!("/domains/{id}");
+    let mailbox = |id: i32| format!("/mailboxes/{id}");
+    let admin = |id: i32| format!("/admins/{id}");
+    let (a, b) = (fx.company_a, fx.company_b);
+    let (da, da2, db) = (fx.domain_a, fx.domain_a2, fx.domain_b);
+    let (ma, ma2, mb) = (fx.mailbox_a, fx.mailbox_a2, fx.mailbox_b);
+    let all_admins = [
+        fx.admin_platform,
+        fx.admin_support,
+        fx.admin_company_a,
+        fx.admin_domain_a,
+        fx.admin_company_b,
+        fx.admin_domain_b,
+    ];
+    use Who::{CompanyA, DomainA, Platform, Support};
+
+    // Columns: [anonymous, plat, support, comp-a, dom-a]; signed_in(plat, support, comp-a, dom-a)
+    // sends the anonymous caller to sign in.
+
+    // ---- Public routes ------------------------------------------------------------------
+    t.get("/healthz", "/healthz".into(), "-",                   [R200, R200, R200, R200, R200]);
+    t.get("/static/style.css", "/static/style.css".into(), "-", [R200, R200, R200, R200, R200]);
+    // Signed in, the sign-in page sends you home (the app's choice; the rule said 200).
+    t.get("/login", "/login".into(), "-", [R200, R303, R303, R303, R303]);
+    let wrong = form(&[("login", "plat"), ("password", "wrong-password")]);
+    t.post("/login", "/login".into(), "wrong password", wrong, [R422, R422, R422, R422, R422]);
+
+    // ---- Home, look-up, own password -------------------------------------------------
+    t.get("/", "/".into(), "-", signed_in(R200, R200, R200, R200))
+        .links(CompanyA, &[href(domain(da)), href(domain(da2))], &[href(domain(db))])
+        .links(DomainA, &[href(domain(da))], &[href(domain(da2)), href(domain(db))]);
+    t.get("/lookup", "/lookup".into(), "-", signed_in(R200, R200, R200, R200));
+    let every_mailbox = [href(mailbox(ma)), href(mailbox(ma2)), href(mailbox(mb))];
+    t.get("/lookup", "/lookup?q=example".into(), "every mailbox", signed_in(R200, R200, R200, R200))
+        .links(Platform, &every_mailbox, &[])
+        .links(Support, &every_mailbox, &[])
+        .links(CompanyA, &[href(mailbox(ma)), href(mailbox(ma2))], &[href(mailbox(mb))])
+        .links(DomainA, &[href(mailbox(ma))], &[href(mailbox(ma2)), href(mailbox(mb))]);
+    t.get("/account/password", "/account/password".into(), "self", signed_in(R200, R200, R200, R200));
+    let own_password = admin_password_form();
+    t.post("/account/password", "/account/password".into(), "self", own_password, signed_in(R303, R303, R303, R303));
+
+    // ---- Companies ------------------------------------------------------------------
+    let both_companies = [href(company(a)), href(company(b))];
+    t.get("/companies", "/companies".into(), "-", signed_in(R200, R200, R404, R404))
+        .links(Platform, &both_companies, &[])
+        .links(Support, &both_companies, &[]);
+    t.get("/companies/new", "/companies/new".into(), "-", signed_in(R200, R403, R404, R404));
+    let n = t.fresh();
+    t.post("/companies/new", "/companies/new".into(), "-", company_form(n), signed_in(R303, R403, R404, R404));
+
+    t.get("/companies/{id}", company(a), "company A", signed_in(R200, R200, R200, R404))
+        .links(CompanyA, &[href(domain(da)), href(domain(da2))], &[href(domain(db))]);
+    t.get("/companies/{id}", company(b), "company B",                signed_in(R200, R200, R404, R404));
+    t.get("/companies/{id}/edit", company(a) + "/edit", "company A", signed_in(R200, R403, R200, R404));
+    t.get("/companies/{id}/edit", company(b) + "/edit", "company B", signed_in(R200, R403, R404, R404));
+    let n = t.fresh();
+    t.post("/companies/{id}/edit", company(a) + "/edit", "company A", company_form(n), signed_in(R303, R403, R303, R404));
+    let n = t.fresh();
+    t.post("/companies/{id}/edit", company(b) + "/edit", "company B", company_form(n), signed_in(R303, R403, R404, R404));
+    t.get("/companies/{id}/delete", company(a) + "/delete", "company A",               signed_in(R200, R403, R403, R404));
+    t.get("/companies/{id}/delete", company(b) + "/delete", "company B",               signed_in(R200, R403, R404, R404));
+    let new_domain = |id: i32| format!("/companies/{id}/domains/new");
+    t.get("/companies/{id}/domains/new", new_domain(a), "company A", signed_in(R200, R403, R200, R404));
+    t.get("/companies/{id}/domains/new", new_domain(b), "company B", signed_in(R200, R403, R404, R404));
+    let n = t.fresh();
+    t.post("/companies/{id}/domains/new", new_domain(a), "company A", domain_form(n), signed_in(R303, R403, R303, R404));
+    let n = t.fresh();
+    t.post("/companies/{id}/domains/new", new_domain(b), "company B", domain_form(n), signed_in(R303, R403, R404, R404));
+
+    // ---- Domains (domain_a2 is comp-a's, not dom-a's) ------------------------------------
+    t.get("/domains/{id}", domain(da), "domain_a", signed_in(R200, R200, R200, R200))
+        .links(CompanyA, &[href(company(a)), href(mailbox(ma))], &[])
+        .links(DomainA, &[href(mailbox(ma))], &[href(company(a))]);
+    t.get("/domains/{id}", domain(da2), "domain_a2",                signed_in(R200, R200, R200, R404));
+    t.get("/domains/{id}", domain(db), "domain_b",                  signed_in(R200, R200, R404, R404));
+    t.get("/domains/{id}/edit", domain(da) + "/edit", "domain_a",   signed_in(R200, R403, R200, R403));
+    t.get("/domains/{id}/edit", domain(da2) + "/edit", "domain_a2", signed_in(R200, R403, R200, R404));
+    t.get("/domains/{id}/edit", domain(db) + "/edit", "domain_b",   signed_in(R200, R403, R404, R404));
+    let n = t.fresh();
+    t.post("/domains/{id}/edit", domain(da) + "/edit", "domain_a", domain_form(n), signed_in(R303, R403, R303, R403));
+    let n = t.fresh();
+    t.post("/domains/{id}/edit", domain(da2) + "/edit", "domain_a2", domain_form(n), signed_in(R303, R403, R303, R404));
+    let n = t.fresh();
+    t.post("/domains/{id}/edit", domain(db) + "/edit", "domain_b", domain_form(n), signed_in(R303, R403, R404, R404));
+    t.get("/domains/{id}/delete", domain(da) + "/delete", "domain_a",              signed_in(R200, R403, R200, R403));
+    t.get("/domains/{id}/delete", domain(da2) + "/delete", "domain_a2",            signed_in(R200, R403, R200, R404));
+    t.get("/domains/{id}/delete", domain(db) + "/delete", "domain_b",              signed_in(R200, R403, R404, R404));
+    let new_mailbox = |id: i32| format!("/domains/{id}/mailboxes/new");
+    t.get("/domains/{id}/mailboxes/new", new_mailbox(da), "domain_a",   signed_in(R200, R403, R200, R200));
+    t.get("/domains/{id}/mailboxes/new", new_mailbox(da2), "domain_a2", signed_in(R200, R403, R200, R404));
+    t.get("/domains/{id}/mailboxes/new", new_mailbox(db), "domain_b",   signed_in(R200, R403, R404, R404));
+    let n = t.fresh();
+    t.post("/domains/{id}/mailboxes/new", new_mailbox(da), "domain_a", new_mailbox_form(n), signed_in(R303, R403, R303, R303));
+    let n = t.fresh();
+    t.post("/domains/{id}/mailboxes/new", new_mailbox(da2), "domain_a2", new_mailbox_form(n), signed_in(R303, R403, R303, R404));
+    let n = t.fresh();
+    t.post("/domains/{id}/mailboxes/new", new_mailbox(db), "domain_b", new_mailbox_form(n), signed_in(R303, R403, R404, R404));
+
+    // ---- Mailboxes (the mailbox page is Edit Mailbox; support sees it read-only) ----------
+    t.get("/mailboxes/{id}", mailbox(ma), "mailbox_a", signed_in(R200, R200, R200, R200))
+        .links(CompanyA, &[href(company(a))], &[])
+        .links(DomainA, &[href(domain(da))], &[href(company(a))]);
+    t.get("/mailboxes/{id}", mailbox(ma2), "mailbox_a2", signed_in(R200, R200, R200, R404));
+    t.get("/mailboxes/{id}", mailbox(mb), "mailbox_b",   signed_in(R200, R200, R404, R404));
+    let n = t.fresh();
+    t.post("/mailboxes/{id}", mailbox(ma), "mailbox_a", edit_mailbox_form(n), signed_in(R303, R403, R303, R303));
+    let n = t.fresh();
+    t.post("/mailboxes/{id}", mailbox(ma2), "mailbox_a2", edit_mailbox_form(n), signed_in(R303, R403, R303, R404));
+    let n = t.fresh();
+    t.post("/mailboxes/{id}", mailbox(mb), "mailbox_b", edit_mailbox_form(n),   signed_in(R303, R403, R404, R404));
+    t.get("/mailboxes/{id}/password", mailbox(ma) + "/password", "mailbox_a",   signed_in(R200, R403, R200, R200));
+    t.get("/mailboxes/{id}/password", mailbox(ma2) + "/password", "mailbox_a2", signed_in(R200, R403, R200, R404));
+    t.get("/mailboxes/{id}/password", mailbox(mb) + "/password", "mailbox_b",   signed_in(R200, R403, R404, R404));
+    let n = t.fresh();
+    t.post("/mailboxes/{id}/password", mailbox(ma) + "/password", "mailbox_a", mailbox_password_form(n), signed_in(R303, R403, R303, R303));
+    let n = t.fresh();
+    t.post("/mailboxes/{id}/password", mailbox(ma2) + "/password", "mailbox_a2", mailbox_password_form(n), signed_in(R303, R403, R303, R404));
+    let n = t.fresh();
+    t.post("/mailboxes/{id}/password", mailbox(mb) + "/password", "mailbox_b", mailbox_password_form(n), signed_in(R303, R403, R404, R404));
+    t.get("/mailboxes/{id}/delete", mailbox(ma) + "/delete", "mailbox_a",                                signed_in(R200, R403, R200, R200));
+    t.get("/mailboxes/{id}/delete", mailbox(ma2) + "/delete", "mailbox_a2",                              signed_in(R200, R403, R200, R404));
+    t.get("/mailboxes/{id}/delete", mailbox(mb) + "/delete", "mailbox_b",                                signed_in(R200, R403, R404, R404));
+
+    // ---- Admin users --------------------------------------------------------------------
+    let every_admin: Vec<String> = all_admins.iter().map(|id| href(admin(*id))).collect();
+    t.get("/admins", "/admins".into(), "-", signed_in(R200, R200, R200, R403))
+        .links(Platform, &every_admin, &[])
+        .links(Support, &every_admin, &[])
+        .links(
+            CompanyA,
+            &[href(admin(fx.admin_company_a)), href(admin(fx.admin_domain_a))],
+            &[
+                href(admin(fx.admin_platform)),
+                href(admin(fx.admin_support)),
+                href(admin(fx.admin_company_b)),
+                href(admin(fx.admin_domain_b)),
+            ],
+        );
+    let domain_choice = |id: i32| format!("name=\"domain_ids\" value=\"{id}\"");
+    let company_choice = |id: i32| format!("<option value=\"{id}\">");
+    t.get("/admins/new", "/admins/new".into(), "-", signed_in(R200, R403, R200, R403))
+        .links(Platform, &[domain_choice(da), domain_choice(db), company_choice(a), company_choice(b)], &[])
+        .links(CompanyA, &[domain_choice(da), company_choice(a)], &[domain_choice(db), company_choice(b)]);
+    let n = t.fresh();
+    let fields = new_admin_form(n, "domain", Some(a), &[da]);
+    t.post("/admins/new", "/admins/new".into(), "new domain admin of A", fields, signed_in(R303, R403, R303, R403));
+    let n = t.fresh();
+    let fields = new_admin_form(n, "company", Some(a), &[]);
+    t.post("/admins/new", "/admins/new".into(), "new company admin of A", fields, signed_in(R303, R403, R403, R403));
+    let n = t.fresh();
+    let fields = new_admin_form(n, "domain", Some(b), &[db]);
+    // Another company's ids in form fields count as unknown ones (422), so answers reveal nothing.
+    t.post("/admins/new", "/admins/new".into(), "new domain admin of B", fields, signed_in(R303, R403, R422, R403));
+    let n = t.fresh();
+    let fields = new_admin_form(n, "company", Some(b), &[]);
+    t.post("/admins/new", "/admins/new".into(), "new company admin of B", fields, signed_in(R303, R403, R422, R403));
+    let n = t.fresh();
+    let fields = new_admin_form(n, "platform", None, &[]);
+    t.post("/admins/new", "/admins/new".into(), "new platform admin", fields, signed_in(R303, R403, R404, R403));
+    let n = t.fresh();
+    let fields = new_admin_form(n, "support", None, &[]);
+    t.post("/admins/new", "/admins/new".into(), "new support admin", fields, signed_in(R303, R403, R404, R403));
+
+    // The diagonal (plat on plat, …, dom-a on dom-a) is the caller's own admin user.
+    let (ap, asu, aca, ada, acb, adb) = (
+        fx.admin_platform,
+        fx.admin_support,
+        fx.admin_company_a,
+        fx.admin_domain_a,
+        fx.admin_company_b,
+        fx.admin_domain_b,
+    );
+    t.get("/admins/{id}", admin(ap), "admin plat",     signed_in(R200, R200, R404, R404));
+    t.get("/admins/{id}", admin(asu), "admin support", signed_in(R200, R200, R404, R404));
+    t.get("/admins/{id}", admin(aca), "admin comp-a",  signed_in(R200, R200, R200, R404));
+    t.get("/admins/{id}", admin(ada), "admin dom-a",   signed_in(R200, R200, R200, R200))
+        .links(CompanyA, &[domain_choice(da), domain_choice(da2)], &[domain_choice(db)]);
+    t.get("/admins/{id}", admin(acb), "admin comp-b", signed_in(R200, R200, R404, R404));
+    t.get("/admins/{id}", admin(adb), "admin dom-b",  signed_in(R200, R200, R404, R404));
+
+    // Setting domains of a user who is not a domain admin changes nothing, but is authorized
+    // like any change to that user.
+    let set_domains = |id: i32| format!("/admins/{id}/domains");
+    t.post("/admins/{id}/domains", set_domains(ap), "admin plat", domain_ids_form(&[da]),     signed_in(R303, R403, R404, R404));
+    t.post("/admins/{id}/domains", set_domains(asu), "admin support", domain_ids_form(&[da]), signed_in(R303, R403, R404, R404));
+    t.post("/admins/{id}/domains", set_domains(aca), "admin comp-a", domain_ids_form(&[da]),  signed_in(R303, R403, R403, R404));
+    t.post("/admins/{id}/domains", set_domains(ada), "admin dom-a", domain_ids_form(&[da]),   signed_in(R303, R403, R303, R403));
+    // A domain of another company is refused as a bad form by those who may manage dom-a.
+    t.post("/admins/{id}/domains", set_domains(ada), "admin dom-a ← domain_b", domain_ids_form(&[db]), signed_in(R422, R403, R422, R403));
+    t.post("/admins/{id}/domains", set_domains(acb), "admin comp-b", domain_ids_form(&[db]),           signed_in(R303, R403, R404, R404));
+    t.post("/admins/{id}/domains", set_domains(adb), "admin dom-b", domain_ids_form(&[db]),            signed_in(R303, R403, R404, R404));
+
+    let set_password = |id: i32| format!("/admins/{id}/password");
+    t.post("/admins/{id}/password", set_password(ap), "admin plat", admin_password_form(),     signed_in(R303, R403, R404, R404));
+    t.post("/admins/{id}/password", set_password(asu), "admin support", admin_password_form(), signed_in(R303, R303, R404, R404));
+    t.post("/admins/{id}/password", set_password(aca), "admin comp-a", admin_password_form(),  signed_in(R303, R403, R303, R404));
+    t.post("/admins/{id}/password", set_password(ada), "admin dom-a", admin_password_form(),   signed_in(R303, R403, R303, R303));
+    t.post("/admins/{id}/password", set_password(acb), "admin comp-b", admin_password_form(),  signed_in(R303, R403, R404, R404));
+    t.post("/admins/{id}/password", set_password(adb), "admin dom-b", admin_password_form(),   signed_in(R303, R403, R404, R404));
+
+    let delete_admin = |id: i32| format!("/admins/{id}/delete");
+    t.get("/admins/{id}/delete", delete_admin(ap), "admin plat",     signed_in(R200, R403, R404, R404));
+    t.get("/admins/{id}/delete", delete_admin(asu), "admin support", signed_in(R200, R403, R404, R404));
+    t.get("/admins/{id}/delete", delete_admin(aca), "admin comp-a",  signed_in(R200, R403, R403, R404));
+    t.get("/admins/{id}/delete", delete_admin(ada), "admin dom-a",   signed_in(R200, R403, R200, R403));
+    t.get("/admins/{id}/delete", delete_admin(acb), "admin comp-b",  signed_in(R200, R403, R404, R404));
+    t.get("/admins/{id}/delete", delete_admin(adb), "admin dom-b",   signed_in(R200, R403, R404, R404));
+
+    // ---- Ids that do not exist, and ids that are not numbers -----------------------------
+    let n = t.fresh();
+    for (bad, object) in [("999999", "missing id"), ("abc", "non-numeric id")] {
+        for (method, pattern, fields) in id_routes(n) {
+            let path = pattern.replace("{id}", bad);
+            t.cell(method, pattern, path, object, fields, signed_in(R404, R404, R404, R404));
+        }
+    }
+
+    // ---- Destructive cells, children before parents ---------------------------------------
+    t.post("/mailboxes/{id}/delete", mailbox(ma) + "/delete", "mailbox_a", vec![],   signed_in(R303, R403, R303, R303));
+    t.post("/mailboxes/{id}/delete", mailbox(ma2) + "/delete", "mailbox_a2", vec![], signed_in(R303, R403, R303, R404));
+    t.post("/mailboxes/{id}/delete", mailbox(mb) + "/delete", "mailbox_b", vec![],   signed_in(R303, R403, R404, R404));
+    t.post("/admins/{id}/delete", delete_admin(asu), "admin support", vec![],        signed_in(R303, R403, R404, R404));
+    t.post("/admins/{id}/delete", delete_admin(aca), "admin comp-a", vec![],         signed_in(R303, R403, R403, R404));
+    t.post("/admins/{id}/delete", delete_admin(ada), "admin dom-a", vec![],          signed_in(R303, R403, R303, R403));
+    t.post("/admins/{id}/delete", delete_admin(acb), "admin comp-b", vec![],         signed_in(R303, R403, R404, R404));
+    t.post("/admins/{id}/delete", delete_admin(adb), "admin dom-b", vec![],          signed_in(R303, R403, R404, R404));
+    // Nobody may delete their own account: for plat that is the only reason.
+    t.post("/admins/{id}/delete", delete_admin(ap), "admin plat", vec![],         signed_in(R409, R403, R404, R404));
+    t.post("/domains/{id}/delete", domain(da) + "/delete", "domain_a", vec![],    signed_in(R303, R403, R303, R403));
+    t.post("/domains/{id}/delete", domain(da2) + "/delete", "domain_a2", vec![],  signed_in(R303, R403, R303, R404));
+    t.post("/domains/{id}/delete", domain(db) + "/delete", "domain_b", vec![],    signed_in(R303, R403, R404, R404));
+    t.post("/companies/{id}/delete", company(a) + "/delete", "company A", vec![], signed_in(R303, R403, R403, R404));
+    t.post("/companies/{id}/delete", company(b) + "/delete", "company B", vec![], signed_in(R303, R403, R404, R404));
+
+    // ---- Signing out, and in again ----------------------------------------------------------
+    t.post("/logout", "/logout".into(), "-", vec![], [R303, R303, R303, R303, R303]);
+    t.get("/admins", "/admins".into(), "signed out", [Login, Login, Login, Login, Login]);
+    t.get("/login", "/login".into(), "signed out",   [R200, R200, R200, R200, R200]);
+    let right = form(&[("login", "plat"), ("password", FIXTURE_PASSWORD)]);
+    t.post("/login", "/login".into(), "plat, right password", right, [R303, R303, R303, R303, R303]);
+
+    t.cells
+}
+
+/// The rows of every table the matrix touches, one string per table.
+async fn snapshot(db: &DatabaseConnection) -> [(&'static str, String); 5] {
+    let companies =
+        company::Entity::find().order_by_asc(company::Column::Id).all(db).await.expect("companies");
+    let domains = domain::Entity::find().order_by_asc(domain::Column::Id).all(db).await.expect("domains");
+    let mailboxes =
+        mailbox::Entity::find().order_by_asc(mailbox::Column::Id).all(db).await.expect("mailboxes");
+    let admins =
+        admin_user::Entity::find().order_by_asc(admin_user::Column::Id).all(db).await.expect("admins");
+    let links = admin_domain::Entity::find()
+        .order_by_asc(admin_domain::Column::AdminId)
+        .order_by_asc(admin_domain::Column::DomainId)
+        .all(db)
+        .await
+        .expect("admin domains");
+    [
+        ("company", format!("{companies:?}")),
+        ("domain", format!("{domains:?}")),
+        ("mailbox", format!("{mailboxes:?}")),
+        ("admin_user", format!("{admins:?}")),
+        ("admin_domain", format!("{links:?}")),
+    ]
+}
+
+/// The page showing the object a path points at: `/domains/3/edit` → `/domains/3`.
+fn object_page(path: &str) -> Option<String> {
+    let mut parts = path.trim_start_matches('/').split('/');
+    let (kind, id) = (parts.next()?, parts.next()?);
+    let numeric = id.parse::<i32>().is_ok_and(|id| id != 999_999);
+    (numeric && ["companies", "domains", "mailboxes", "admins"].contains(&kind))
+        .then(|| format!("/{kind}/{id}"))
+}
+
+struct Miss {
+    cell: usize,
+    got: String,
+    problem: String,
+}
+
+/// Walks the matrix as `who` and fails with every wrong cell listed.
+async fn walk(app: TestApp, who: Who) {
+    let fx = seed_fixture(&app.db).await;
+    let cells = matrix(who, &fx);
+    let mut client = match who.login() {
+        Some(login) => app.signed_in(login).await,
+        // A session with a CSRF token, so that POSTs get past the CSRF check to the sign-in check.
+        None => {
+            let mut client = app.client();
+            client.start_session().await;
+            client
+        }
+    };
+    let mut misses: Vec<Miss> = Vec::new();
+    let mut before = snapshot(&app.db).await;
+    for (i, cell) in cells.iter().enumerate() {
+        let page = if cell.method == "get" {
+            client.get(&cell.path).await
+        } else {
+            let fields: Vec<(&str, &str)> =
+                cell.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            client.post(&cell.path, &fields).await
+        };
+        let status = page.status.as_u16();
+        let got = match &page.location {
+            Some(location) => format!("{status} {location}"),
+            None => status.to_string(),
+        };
+        let mut problems = Vec::new();
+        if status != cell.expect.status() {
+            problems.push("wrong status".to_owned());
+        } else if cell.expect == Login && !page.location.as_deref().unwrap_or("").starts_with("/login") {
+            problems.push("not sent to /login".to_owned());
+        }
+        if status == 200 {
+            for text in &cell.shown {
+                if !page.body.contains(text.as_str()) {
+                    problems.push(format!("page lacks {text}"));
+                }
+            }
+            for text in &cell.hidden {
+                if page.body.contains(text.as_str()) {
+                    problems.push(format!("page shows {text}"));
+                }
+            }
+        }
+        let after = snapshot(&app.db).await;
+        if !cell.may_change() {
+            let changed: Vec<&str> =
+                before.iter().zip(&after).filter(|(x, y)| x.1 != y.1).map(|(x, _)| x.0).collect();
+            if !changed.is_empty() {
+                problems.push(format!("changed the database ({})", changed.join(", ")));
+            }
+        }
+        before = after;
+        if !problems.is_empty() {
+            misses.push(Miss { cell: i, got, problem: problems.join("; ") });
+        }
+        // Keep the client's CSRF token in step with its session.
+        if cell.method == "post" && cell.pattern == "/logout" {
+            client.start_session().await;
+        } else if cell.method == "post" && cell.pattern == "/login" && status == 303 {
+            let page = client.get("/account/password").await;
+            client.csrf =
+                page.attrs("input[name=csrf_token]", "value").pop().expect("csrf token after sign-in");
+        }
+    }
+
+    // Every object the caller was refused a change to, or could not even see, is still there.
+    let plat = app.signed_in("plat").await;
+    let deleted: Vec<String> = cells
+        .iter()
+        .filter(|c| c.may_change() && c.pattern.ends_with("/delete"))
+        .filter_map(|c| object_page(&c.path))
+        .collect();
+    let mut survivors: Vec<String> = cells
+        .iter()
+        .filter(|c| !c.may_change() && c.expect != R200)
+        .filter_map(|c| object_page(&c.path))
+        .filter(|p| !deleted.contains(p))
+        .collect();
+    survivors.sort();
+    survivors.dedup();
+    let mut lost = Vec::new();
+    for path in &survivors {
+        let status = plat.get(path).await.status.as_u16();
+        if status != 200 {
+            lost.push(format!("{path} answers {status} to plat"));
+        }
+    }
+    if who == Who::CompanyA {
+        // comp-a saved company A with status "suspended" and allowance 77: both are the platform's.
+        let a =
+            company::Entity::find_by_id(fx.company_a).one(&app.db).await.expect("query").expect("company A");
+        if (a.status.as_str(), a.complaint_allowance) != ("active", 10) {
+            lost.push(format!(
+                "comp-a changed company A's policy: status {}, allowance {}",
+                a.status, a.complaint_allowance
+            ));
+        }
+    }
+
+    if misses.is_empty() && lost.is_empty() {
+        return;
+    }
+    let mut report = format!(
+        "authorization matrix for {} on {:?}: {} of {} cells wrong\n",
+        who.label(),
+        app.backend,
+        misses.len(),
+        cells.len()
+    );
+    let _ = writeln!(
+        report,
+        "{:<9} {:<5} {:<32} {:<24} {:<10} {:<22} problem",
+        "role", "verb", "path", "object", "expected", "got"
+    );
+    for miss in &misses {
+        let cell = &cells[miss.cell];
+        let _ = writeln!(
+            report,
+            "{:<9} {:<5} {:<32} {:<24} {:<10} {:<22} {}",
+            who.label(),
+            cell.method.to_uppercase(),
+            cell.path,
+            cell.object,
+            cell.expect.label(),
+            miss.got,
+            miss.problem
+        );
+    }
+    for line in &lost {
+        let _ = writeln!(report, "after the walk: {line}");
+    }
+    panic!("{report}");
+}
+
+db_tests! {
+    async fn anonymous(app: TestApp) {
+        walk(app, Who::Anonymous).await;
+    }
+
+    async fn platform_admin(app: TestApp) {
+        walk(app, Who::Platform).await;
+    }
+
+    async fn support_desk(app: TestApp) {
+        walk(app, Who::Support).await;
+    }
+
+    async fn company_admin(app: TestApp) {
+        walk(app, Who::CompanyA).await;
+    }
+
+    async fn domain_admin(app: TestApp) {
+        walk(app, Who::DomainA).await;
+    }
+}
+
+/// A fixture with made-up ids, for the checks that need no database.
+fn fake_fixture() -> Fixture {
+    Fixture {
+        company_a: 1,
+        company_b: 2,
+        domain_a: 11,
+        domain_a2: 12,
+        domain_b: 13,
+        mailbox_a: 21,
+        mailbox_a2: 22,
+        mailbox_b: 23,
+        admin_platform: 31,
+        admin_support: 32,
+        admin_company_a: 33,
+        admin_domain_a: 34,
+        admin_company_b: 35,
+        admin_domain_b: 36,
+    }
+}
+
+/// Whether `path` (query string aside) is an instance of `pattern`.
+fn matches_pattern(pattern: &str, path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or(path);
+    let (want, have): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    want.len() == have.len()
+        && want.iter().zip(&have).all(|(w, h)| {
+            if *w == "{id}" {
+                !h.is_empty() && (h.chars().all(|c| c.is_ascii_digit()) || *h == "abc")
+            } else {
+                w == h
+            }
+        })
+}
+
+#[test]
+fn every_route_is_in_the_matrix() {
+    let fx = fake_fixture();
+    let mut problems = Vec::new();
+    for who in Who::ALL {
+        let cells = matrix(who, &fx);
+        for (method, pattern) in ROUTES {
+            if !cells.iter().any(|c| c.method == *method && c.pattern == *pattern) {
+                problems.push(format!("{}: no cell for {} {pattern}", who.label(), method.to_uppercase()));
+            }
+        }
+        for cell in &cells {
+            if !ROUTES.contains(&(cell.method, cell.pattern)) {
+                problems.push(format!("{}: {} {} is not a route", who.label(), cell.method, cell.pattern));
+            }
+            if !matches_pattern(cell.pattern, &cell.path) {
+                problems.push(format!("{}: {} does not match {}", who.label(), cell.path, cell.pattern));
+            }
+        }
+        for (method, pattern) in ROUTES.iter().filter(|(_, p)| p.contains("{id}")) {
+            for bad in ["999999", "abc"] {
+                let path = pattern.replace("{id}", bad);
+                if !cells.iter().any(|c| c.method == *method && c.path == path) {
+                    problems.push(format!("{}: no cell for {} {path}", who.label(), method.to_uppercase()));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "the authorization matrix is incomplete:\n{}", problems.join("\n"));
+}

@@ -17,7 +17,6 @@ pub enum Backend {
 pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
-    pub database_url: String,
     pub backend: Backend,
 }
 
@@ -89,7 +88,7 @@ pub async fn spawn_app_on(backend: Backend, database_url: &str) -> TestApp {
     let app = mailadmin::startup::Application::build(db.clone(), &web).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, db, database_url: database_url.to_owned(), backend }
+    TestApp { address, db, backend }
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects, knows its CSRF token.
@@ -217,13 +216,6 @@ pub struct Fixture {
     pub admin_company_b: i32,
     pub admin_domain_b: i32,
 }
-
-pub const LOGINS: [(&str, Role); 4] = [
-    ("plat", Role::Platform),
-    ("support", Role::Support),
-    ("comp-a", Role::Company),
-    ("dom-a", Role::Domain),
-];
 
 pub async fn seed_fixture(db: &DatabaseConnection) -> Fixture {
     let system = admins::system_actor("fixture");

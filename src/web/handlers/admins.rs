@@ -5,7 +5,7 @@ use crate::authz::Action;
 use crate::domain::{AdminLogin, Role};
 use crate::services::admins::{self, AdminUser, NewAdmin};
 use crate::services::passwords::Secret;
-use crate::services::{self, FieldErrors, ServiceError, companies, domains};
+use crate::services::{FieldErrors, ServiceError, companies, domains};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
 use actix_web::http::StatusCode;
@@ -164,7 +164,8 @@ impl AdminPage {
 
 async fn admin_page(caller: &Caller, id: i32, errors: FieldErrors) -> Result<AdminPage, WebError> {
     let admin = admins::get(caller.db(), &caller.actor, id).await?;
-    let can_manage = caller.actor.may(Action::ManageAdmins(admin.role), admin.place());
+    let can_manage =
+        caller.actor.authorize_on_admin(admins::manage(admin.role), admin.place(), admin.id).is_ok();
     let domain_choices = match (admin.role, admin.company_id, can_manage) {
         (Role::Domain, Some(company_id), true) => {
             domains::list(caller.db(), &caller.actor, Some(company_id)).await?
@@ -216,7 +217,7 @@ pub async fn set_password(
     let form = AdminForm::from_pairs(form.into_inner());
     let target = admins::get(caller.db(), &caller.actor, id).await?;
     if target.id != caller.actor.admin_id {
-        services::require(&caller.actor, Action::ManageAdmins(target.role), target.place())?;
+        admins::get_for(caller.db(), &caller.actor, id, admins::manage(target.role)).await?;
     }
     let result = if form.password != form.confirm {
         Err(ServiceError::Invalid(FieldErrors::single("confirm", "The two passwords differ.")))
@@ -234,8 +235,9 @@ pub async fn set_password(
 }
 
 pub async fn confirm_delete(caller: Caller, path: web::Path<i32>) -> Result<HttpResponse, WebError> {
-    let admin = admins::get(caller.db(), &caller.actor, path.into_inner()).await?;
-    services::require(&caller.actor, Action::ManageAdmins(admin.role), admin.place())?;
+    let id = path.into_inner();
+    let admin = admins::get(caller.db(), &caller.actor, id).await?;
+    let admin = admins::get_for(caller.db(), &caller.actor, id, admins::manage(admin.role)).await?;
     html(
         StatusCode::OK,
         &ConfirmPage {
