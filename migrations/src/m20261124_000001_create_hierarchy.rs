@@ -22,6 +22,7 @@ enum Domain {
     Id,
     CompanyId,
     Name,
+    MailboxCount,
     CreatedAt,
     UpdatedAt,
 }
@@ -68,6 +69,9 @@ impl MigrationTrait for Migration {
                     .col(pk_auto(Domain::Id))
                     .col(integer(Domain::CompanyId))
                     .col(string_uniq(Domain::Name))
+                    // Kept by the service layer in the same transaction as each insert and delete,
+                    // so the mailbox list of a 50,000-mailbox domain need not count them per page.
+                    .col(integer(Domain::MailboxCount).default(0))
                     .col(timestamp_with_time_zone(Domain::CreatedAt))
                     .col(timestamp_with_time_zone(Domain::UpdatedAt))
                     .foreign_key(

@@ -7,6 +7,7 @@ pub struct Model {
     pub id: i32,
     pub company_id: i32,
     pub name: String,
+    pub mailbox_count: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -7,7 +7,7 @@ use crate::entity::{admin_domain, admin_user, company, domain};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use std::collections::HashMap;
 
@@ -210,7 +210,7 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewAdmin) -> Re
     authorize(actor, Action::ManageAdmins(new.role), place_of(new.role, company_id))?;
     let hash = passwords::hash(new.password).await?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let model = admin_user::ActiveModel {
         login: Set(new.login.as_str().to_owned()),
         password_hash: Set(hash),
@@ -261,7 +261,7 @@ pub async fn set_domains(
             "Choose domains of the admin's own company.",
         )));
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     link_domains(&txn, id, domain_ids).await?;
     txn.commit().await?;
     tracing::info!(admin_id = id, actor = %actor.login, "admin user's domains changed");

@@ -6,7 +6,7 @@ use crate::entity::{admin_domain, admin_user, company, domain, mailbox};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 
 #[derive(Debug, Clone)]
@@ -200,27 +200,20 @@ pub async fn contents(
 }
 
 async fn count_contents<C: ConnectionTrait>(db: &C, id: i32) -> Result<CompanyContents, ServiceError> {
-    let domain_ids: Vec<i32> = domain::Entity::find()
-        .filter(domain::Column::CompanyId.eq(id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
-    let mailboxes = if domain_ids.is_empty() {
-        0
-    } else {
-        mailbox::Entity::find().filter(mailbox::Column::DomainId.is_in(domain_ids.clone())).count(db).await?
-    };
+    let domains = domain::Entity::find().filter(domain::Column::CompanyId.eq(id)).all(db).await?;
     let admins = admin_user::Entity::find().filter(admin_user::Column::CompanyId.eq(id)).count(db).await?;
-    Ok(CompanyContents { domains: domain_ids.len() as u64, mailboxes, admins })
+    Ok(CompanyContents {
+        domains: domains.len() as u64,
+        mailboxes: domains.iter().map(|d| d.mailbox_count.max(0) as u64).sum(),
+        admins,
+    })
 }
 
 /// Deletes the company with its domains, mailboxes and admin users, in one transaction.
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<String, ServiceError> {
     let existing = company::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)?;
     authorize(actor, Action::ManageCompanies, Place::Company(id))?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let domain_ids: Vec<i32> = domain::Entity::find()
         .filter(domain::Column::CompanyId.eq(id))
         .all(&txn)

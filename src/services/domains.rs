@@ -5,8 +5,7 @@ use crate::domain::DomainName;
 use crate::entity::{company, domain, mailbox};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
 };
 
 #[derive(Debug, Clone)]
@@ -15,6 +14,7 @@ pub struct Domain {
     pub company_id: i32,
     pub company_name: String,
     pub name: String,
+    pub mailbox_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -44,6 +44,7 @@ pub(crate) async fn load<C: ConnectionTrait>(db: &C, id: i32) -> Result<Domain, 
         company_id: model.company_id,
         company_name: company.name,
         name: model.name,
+        mailbox_count: model.mailbox_count.into(),
         created_at: model.created_at,
         updated_at: model.updated_at,
     })
@@ -94,8 +95,7 @@ pub async fn list(
         }
     }
     let query = format!(
-        "SELECT d.id, d.company_id, c.name AS company_name, d.name, \
-           (SELECT COUNT(*) FROM mailbox m WHERE m.domain_id = d.id) AS mailbox_count \
+        "SELECT d.id, d.company_id, c.name AS company_name, d.name, d.mailbox_count \
          FROM domain d JOIN company c ON c.id = d.company_id WHERE {filter} ORDER BY d.name LIMIT 1000"
     );
     let rows = db.query_all_raw(sql::statement(db.get_database_backend(), &query, values)).await?;
@@ -106,7 +106,7 @@ pub async fn list(
                 company_id: row.try_get("", "company_id")?,
                 company_name: row.try_get("", "company_name")?,
                 name: row.try_get("", "name")?,
-                mailbox_count: row.try_get("", "mailbox_count")?,
+                mailbox_count: row.try_get::<i32>("", "mailbox_count")?.into(),
             })
         })
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()
@@ -127,6 +127,7 @@ pub async fn create(
     let model = domain::ActiveModel {
         company_id: Set(company_id),
         name: Set(name.as_str().to_owned()),
+        mailbox_count: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -150,7 +151,7 @@ pub async fn rename(
     if existing.name == name.as_str() {
         return Ok(());
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     domain::ActiveModel {
         id: Set(id),
         name: Set(name.as_str().to_owned()),
@@ -171,16 +172,41 @@ pub async fn rename(
     Ok(())
 }
 
-pub async fn mailbox_count(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<u64, ServiceError> {
-    get(db, actor, id).await?;
-    Ok(mailbox::Entity::find().filter(mailbox::Column::DomainId.eq(id)).count(db).await?)
+/// Keeps `domain.mailbox_count` in step; call in the transaction that adds or removes mailboxes.
+pub(crate) async fn add_to_mailbox_count<C: ConnectionTrait>(
+    db: &C,
+    domain_id: i32,
+    delta: i32,
+) -> Result<(), ServiceError> {
+    let update = sql::statement(
+        db.get_database_backend(),
+        "UPDATE domain SET mailbox_count = mailbox_count + ? WHERE id = ?",
+        vec![delta.into(), domain_id.into()],
+    );
+    db.execute_raw(update).await?;
+    Ok(())
+}
+
+/// Sets `domain.mailbox_count` from the rows themselves (after bulk inserts).
+pub(crate) async fn recount_mailboxes<C: ConnectionTrait>(
+    db: &C,
+    domain_id: i32,
+) -> Result<(), ServiceError> {
+    let update = sql::statement(
+        db.get_database_backend(),
+        "UPDATE domain SET mailbox_count = (SELECT COUNT(*) FROM mailbox m WHERE m.domain_id = domain.id) \
+         WHERE id = ?",
+        vec![domain_id.into()],
+    );
+    db.execute_raw(update).await?;
+    Ok(())
 }
 
 /// Deletes the domain and its mailboxes, in one transaction.
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<Domain, ServiceError> {
     let existing = load(db, id).await?;
     authorize(actor, Action::ManageDomains, existing.place())?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     mailbox::Entity::delete_many().filter(mailbox::Column::DomainId.eq(id)).exec(&txn).await?;
     domain::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;

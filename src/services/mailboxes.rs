@@ -136,7 +136,7 @@ pub async fn list(
     domain_id: i32,
     query: &ListQuery,
 ) -> Result<Page<MailboxRow>, ServiceError> {
-    domains::get(db, actor, domain_id).await?;
+    let domain = domains::get(db, actor, domain_id).await?;
     let backend = db.get_database_backend();
     let mut filter = String::from("domain_id = ?");
     let mut values: Vec<sea_orm::Value> = vec![domain_id.into()];
@@ -147,13 +147,16 @@ pub async fn list(
         values.push(pattern.clone().into());
         values.push(pattern.into());
     }
-    let count_sql = format!("SELECT COUNT(*) AS n FROM mailbox WHERE {filter}");
-    let total: i64 = db
-        .query_one_raw(sql::statement(backend, &count_sql, values.clone()))
-        .await?
-        .map(|row| row.try_get("", "n"))
-        .transpose()?
-        .unwrap_or(0);
+    let total: i64 = if search.is_empty() {
+        domain.mailbox_count
+    } else {
+        let count_sql = format!("SELECT COUNT(*) AS n FROM mailbox WHERE {filter}");
+        db.query_one_raw(sql::statement(backend, &count_sql, values.clone()))
+            .await?
+            .map(|row| row.try_get("", "n"))
+            .transpose()?
+            .unwrap_or(0)
+    };
 
     let forward = query.before.is_none();
     let ascending = query.descending != forward;
@@ -262,10 +265,13 @@ pub async fn create(
         ..Default::default()
     };
     set_services(&mut model, &ServiceSet::default());
+    let txn = super::begin_write(db).await?;
     let model = model
-        .insert(db)
+        .insert(&txn)
         .await
         .map_err(|e| unique_violation(e, "local_part", "This address exists already."))?;
+    domains::add_to_mailbox_count(&txn, domain_id, 1).await?;
+    txn.commit().await?;
     tracing::info!(mailbox_id = model.id, domain_id, actor = %actor.login, "mailbox created");
     Ok(model.id)
 }
@@ -317,7 +323,10 @@ pub async fn set_password(
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<Mailbox, ServiceError> {
     let (_, view) = load(db, id).await?;
     authorize(actor, Action::ManageMailboxes, view.place())?;
-    mailbox::Entity::delete_by_id(id).exec(db).await?;
+    let txn = super::begin_write(db).await?;
+    mailbox::Entity::delete_by_id(id).exec(&txn).await?;
+    domains::add_to_mailbox_count(&txn, view.domain.id, -1).await?;
+    txn.commit().await?;
     tracing::info!(mailbox_id = id, actor = %actor.login, "mailbox deleted");
     Ok(view)
 }

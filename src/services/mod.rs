@@ -29,6 +29,20 @@ pub(crate) fn authorize(actor: &Actor, action: Action, place: Place) -> Result<(
     actor.authorize(action, place).map_err(ServiceError::from)
 }
 
+/// Starts a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy timeout instead of failing
+/// with "database is locked" when a deferred transaction tries to upgrade.
+pub(crate) async fn begin_write(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
 /// A page of a keyset-paginated list: the rows and the cursors either side.
 #[derive(Debug, Clone)]
 pub struct Page<T> {

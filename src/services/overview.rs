@@ -24,7 +24,7 @@ pub async fn counts(db: &DatabaseConnection, actor: &Actor) -> Result<Overview, 
     };
     let query = format!(
         "SELECT COUNT(DISTINCT d.company_id) AS companies, COUNT(*) AS domains, \
-           CAST(COALESCE(SUM((SELECT COUNT(*) FROM mailbox m WHERE m.domain_id = d.id)), 0) AS BIGINT) AS mailboxes \
+           CAST(COALESCE(SUM(d.mailbox_count), 0) AS BIGINT) AS mailboxes \
          FROM domain d WHERE {filter}"
     );
     let backend = db.get_database_backend();

@@ -82,6 +82,10 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_on(backend: Backend, database_url: &str) -> TestApp {
+    // The app's log, for a failing test: TEST_LOG=1 cargo nextest run …
+    if std::env::var_os("TEST_LOG").is_some() {
+        mailadmin::telemetry::init();
+    }
     let db = mailadmin::db::connect(database_url).await.expect("connect to the test database");
     mailadmin::db::migrate(&db).await.expect("migrations");
     let web = WebArgs { bind: "127.0.0.1:0".into(), session_key: None, secure_cookies: false };

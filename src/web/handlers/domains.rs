@@ -224,7 +224,7 @@ pub async fn update(
 pub async fn confirm_delete(caller: Caller, path: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let domain = domains::get_for(caller.db(), &caller.actor, id, Action::ManageDomains).await?;
-    let mailboxes = domains::mailbox_count(caller.db(), &caller.actor, id).await?;
+    let mailboxes = domain.mailbox_count;
     html(
         StatusCode::OK,
         &ConfirmPage {
