@@ -6,6 +6,9 @@ mod m20261124_000001_create_hierarchy;
 mod m20261124_000002_create_admin_users;
 mod m20261124_000003_create_app_settings;
 mod m20261124_000004_create_mailbox_search;
+mod m20261124_000005_create_suspensions;
+mod m20261124_000006_create_abuse_contacts;
+mod m20261124_000007_create_audit_log;
 
 pub struct Migrator;
 
@@ -17,6 +20,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_create_admin_users::Migration),
             Box::new(m20261124_000003_create_app_settings::Migration),
             Box::new(m20261124_000004_create_mailbox_search::Migration),
+            Box::new(m20261124_000005_create_suspensions::Migration),
+            Box::new(m20261124_000006_create_abuse_contacts::Migration),
+            Box::new(m20261124_000007_create_audit_log::Migration),
         ]
     }
 }

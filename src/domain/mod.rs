@@ -1,10 +1,12 @@
 //! Plain types of the mail-hosting world, parsed and validated, with no I/O.
+pub mod abuse;
 pub mod admin_login;
 pub mod company;
 pub mod names;
 pub mod role;
 pub mod services;
 
+pub use abuse::{ContactKind, LiftKind, SuspensionReason};
 pub use admin_login::AdminLogin;
 pub use company::{CompanyName, CompanyStatus, ComplaintAllowance};
 pub use names::{DisplayName, DomainName, LocalPart, MailboxAddress};

@@ -1,7 +1,10 @@
 //! sea-orm models, one per table, no logic. Only `services` uses them.
+pub mod abuse_contact;
 pub mod admin_domain;
 pub mod admin_user;
 pub mod app_setting;
+pub mod audit_entry;
 pub mod company;
 pub mod domain;
 pub mod mailbox;
+pub mod suspension;

@@ -1,10 +1,12 @@
 //! Admin users: who signs in, with which role, over which part of the hierarchy.
 use super::passwords::{self, Secret};
+use super::audit::{self, Change};
 use super::{ServiceError, authorize, error::unique_violation};
 use crate::authz::{Action, Actor, Place};
 use crate::domain::{AdminLogin, Role};
 use crate::entity::{admin_domain, admin_user, company, domain};
 use chrono::{DateTime, Utc};
+use serde_json::json;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set,
@@ -225,6 +227,16 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewAdmin) -> Re
     .await
     .map_err(|e| unique_violation(e, "login", "This login is taken."))?;
     link_domains(&txn, model.id, &new.domain_ids).await?;
+    audit::record(&txn, actor, Change {
+        company_id,
+        object_kind: "admin_user",
+        object_id: Some(model.id),
+        object_label: &model.login,
+        action: "create",
+        before: json!(null),
+        after: json!({ "login": model.login, "role": model.role, "company_id": company_id, "domain_ids": new.domain_ids }),
+    })
+    .await?;
     txn.commit().await?;
     tracing::info!(admin_id = model.id, role = new.role.as_str(), actor = %actor.login, "admin user created");
     Ok(model.id)
@@ -263,6 +275,17 @@ pub async fn set_domains(
     }
     let txn = super::begin_write(db).await?;
     link_domains(&txn, id, domain_ids).await?;
+    let before: Vec<i32> = target.domains.iter().map(|(d, _)| *d).collect();
+    audit::record(&txn, actor, Change {
+        company_id: target.company_id,
+        object_kind: "admin_user",
+        object_id: Some(id),
+        object_label: &target.login,
+        action: "update",
+        before: json!({ "domain_ids": before }),
+        after: json!({ "domain_ids": domain_ids }),
+    })
+    .await?;
     txn.commit().await?;
     tracing::info!(admin_id = id, actor = %actor.login, "admin user's domains changed");
     Ok(())
@@ -283,14 +306,26 @@ pub async fn set_password(
         return Err(ServiceError::Invalid(super::FieldErrors::single("password", message)));
     }
     let hash = passwords::hash(password).await?;
+    let txn = super::begin_write(db).await?;
     admin_user::ActiveModel {
         id: Set(id),
         password_hash: Set(hash),
         updated_at: Set(Utc::now()),
         ..Default::default()
     }
-    .update(db)
+    .update(&txn)
     .await?;
+    audit::record(&txn, actor, Change {
+        company_id: target.company_id,
+        object_kind: "admin_user",
+        object_id: Some(id),
+        object_label: &target.login,
+        action: "password",
+        before: json!(null),
+        after: json!({ "password": "changed" }),
+    })
+    .await?;
+    txn.commit().await?;
     tracing::info!(admin_id = id, actor = %actor.login, "admin password set");
     Ok(())
 }
@@ -310,7 +345,19 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<A
             return Err(ServiceError::Conflict("The last platform admin cannot be deleted.".into()));
         }
     }
-    admin_user::Entity::delete_by_id(id).exec(db).await?;
+    let txn = super::begin_write(db).await?;
+    admin_user::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(&txn, actor, Change {
+        company_id: target.company_id,
+        object_kind: "admin_user",
+        object_id: Some(id),
+        object_label: &target.login,
+        action: "delete",
+        before: json!({ "login": target.login, "role": target.role.as_str() }),
+        after: json!(null),
+    })
+    .await?;
+    txn.commit().await?;
     tracing::info!(admin_id = id, actor = %actor.login, "admin user deleted");
     Ok(target)
 }

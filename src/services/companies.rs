@@ -1,11 +1,13 @@
 //! Companies: the hosting provider's customers.
-use super::{Page, ServiceError, authorize, error::unique_violation, sql};
+use super::audit::{self, Change};
+use super::{Page, ServiceError, authorize, error::unique_violation, sql, suspensions};
 use crate::authz::{Action, Actor, Place, Scope};
 use crate::domain::{CompanyName, CompanyStatus, ComplaintAllowance};
-use crate::entity::{admin_domain, admin_user, company, domain, mailbox};
+use crate::entity::{admin_domain, admin_user, company, domain, mailbox, suspension};
 use chrono::{DateTime, Utc};
+use serde_json::json;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    ActiveModelTrait, Condition, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, Set,
 };
 
@@ -56,6 +58,10 @@ pub struct CompanyPolicy {
 }
 
 const PAGE_SIZE: u64 = 50;
+
+fn snapshot(m: &company::Model) -> serde_json::Value {
+    json!({ "name": m.name, "status": m.status, "complaint_allowance": m.complaint_allowance })
+}
 
 pub async fn list(
     db: &DatabaseConnection,
@@ -147,6 +153,7 @@ pub async fn create(
 ) -> Result<i32, ServiceError> {
     authorize(actor, Action::ManageCompanies, Place::Platform)?;
     let now = Utc::now();
+    let txn = super::begin_write(db).await?;
     let model = company::ActiveModel {
         name: Set(name.as_str().to_owned()),
         status: Set(policy.status.as_str().to_owned()),
@@ -155,9 +162,20 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await
     .map_err(|e| unique_violation(e, "name", "A company with this name exists already."))?;
+    audit::record(&txn, actor, Change {
+        company_id: Some(model.id),
+        object_kind: "company",
+        object_id: Some(model.id),
+        object_label: &model.name,
+        action: "create",
+        before: json!(null),
+        after: snapshot(&model),
+    })
+    .await?;
+    txn.commit().await?;
     tracing::info!(company_id = model.id, actor = %actor.login, "company created");
     Ok(model.id)
 }
@@ -175,6 +193,7 @@ pub async fn update(
     if policy.is_some() {
         authorize(actor, Action::ManageCompanies, Place::Company(id))?;
     }
+    let before = snapshot(&existing);
     let mut model: company::ActiveModel = existing.into();
     model.name = Set(name.as_str().to_owned());
     if let Some(policy) = policy {
@@ -182,10 +201,22 @@ pub async fn update(
         model.complaint_allowance = Set(policy.complaint_allowance.get() as i32);
     }
     model.updated_at = Set(Utc::now());
-    model
-        .update(db)
+    let txn = super::begin_write(db).await?;
+    let updated = model
+        .update(&txn)
         .await
         .map_err(|e| unique_violation(e, "name", "A company with this name exists already."))?;
+    audit::record(&txn, actor, Change {
+        company_id: Some(id),
+        object_kind: "company",
+        object_id: Some(id),
+        object_label: &updated.name,
+        action: "update",
+        before,
+        after: snapshot(&updated),
+    })
+    .await?;
+    txn.commit().await?;
     tracing::info!(company_id = id, actor = %actor.login, "company updated");
     Ok(())
 }
@@ -214,6 +245,9 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<S
     let existing = company::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)?;
     authorize(actor, Action::ManageCompanies, Place::Company(id))?;
     let txn = super::begin_write(db).await?;
+    suspensions::refuse_if_suspended(&txn, Condition::all().add(suspension::Column::CompanyId.eq(id)), "This company")
+        .await?;
+    let contents = count_contents(&txn, id).await?;
     let domain_ids: Vec<i32> = domain::Entity::find()
         .filter(domain::Column::CompanyId.eq(id))
         .all(&txn)
@@ -234,6 +268,16 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<S
     }
     admin_user::Entity::delete_many().filter(admin_user::Column::CompanyId.eq(id)).exec(&txn).await?;
     company::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(&txn, actor, Change {
+        company_id: Some(id),
+        object_kind: "company",
+        object_id: Some(id),
+        object_label: &existing.name,
+        action: "delete",
+        before: snapshot(&existing),
+        after: json!({ "deleted_with": { "domains": contents.domains, "mailboxes": contents.mailboxes, "admins": contents.admins } }),
+    })
+    .await?;
     txn.commit().await?;
     tracing::info!(company_id = id, actor = %actor.login, "company deleted");
     Ok(existing.name)

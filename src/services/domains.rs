@@ -1,11 +1,13 @@
 //! Mail domains of a company.
-use super::{ServiceError, authorize, error::unique_violation, sql};
+use super::audit::{self, Change};
+use super::{ServiceError, authorize, error::unique_violation, sql, suspensions};
 use crate::authz::{Action, Actor, Place, Scope};
 use crate::domain::DomainName;
-use crate::entity::{company, domain, mailbox};
+use crate::entity::{company, domain, mailbox, suspension};
 use chrono::{DateTime, Utc};
+use serde_json::json;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, Condition, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
 };
 
 #[derive(Debug, Clone)]
@@ -124,6 +126,7 @@ pub async fn create(
     company::Entity::find_by_id(company_id).one(db).await?.ok_or(ServiceError::NotFound)?;
     authorize(actor, Action::ManageDomains, Place::Company(company_id))?;
     let now = Utc::now();
+    let txn = super::begin_write(db).await?;
     let model = domain::ActiveModel {
         company_id: Set(company_id),
         name: Set(name.as_str().to_owned()),
@@ -132,9 +135,20 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await
     .map_err(|e| unique_violation(e, "name", DUPLICATE))?;
+    audit::record(&txn, actor, Change {
+        company_id: Some(company_id),
+        object_kind: "domain",
+        object_id: Some(model.id),
+        object_label: &model.name,
+        action: "create",
+        before: json!(null),
+        after: json!({ "name": model.name }),
+    })
+    .await?;
+    txn.commit().await?;
     tracing::info!(domain_id = model.id, company_id, actor = %actor.login, "domain created");
     Ok(model.id)
 }
@@ -167,6 +181,16 @@ pub async fn rename(
         vec![format!("@{}", name.as_str()).into(), id.into()],
     );
     txn.execute_raw(readdress).await.map_err(|e| unique_violation(e, "name", DUPLICATE))?;
+    audit::record(&txn, actor, Change {
+        company_id: Some(existing.company_id),
+        object_kind: "domain",
+        object_id: Some(id),
+        object_label: name.as_str(),
+        action: "update",
+        before: json!({ "name": existing.name }),
+        after: json!({ "name": name.as_str() }),
+    })
+    .await?;
     txn.commit().await?;
     tracing::info!(domain_id = id, actor = %actor.login, "domain renamed");
     Ok(())
@@ -207,8 +231,20 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<D
     let existing = load(db, id).await?;
     authorize(actor, Action::ManageDomains, existing.place())?;
     let txn = super::begin_write(db).await?;
+    suspensions::refuse_if_suspended(&txn, Condition::all().add(suspension::Column::DomainId.eq(id)), "This domain")
+        .await?;
     mailbox::Entity::delete_many().filter(mailbox::Column::DomainId.eq(id)).exec(&txn).await?;
     domain::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(&txn, actor, Change {
+        company_id: Some(existing.company_id),
+        object_kind: "domain",
+        object_id: Some(id),
+        object_label: &existing.name,
+        action: "delete",
+        before: json!({ "name": existing.name, "mailboxes": existing.mailbox_count }),
+        after: json!(null),
+    })
+    .await?;
     txn.commit().await?;
     tracing::info!(domain_id = id, actor = %actor.login, "domain deleted");
     Ok(existing)

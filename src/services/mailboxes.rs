@@ -1,11 +1,15 @@
 //! Mailboxes: the list of a domain (keyset-paginated), Edit Mailbox, passwords, deletion.
 use super::passwords::{self, Secret};
-use super::{Page, ServiceError, authorize, domains, error::unique_violation, sql};
+use super::audit::{self, Change};
+use super::{Page, ServiceError, authorize, domains, error::unique_violation, sql, suspensions};
 use crate::authz::{Action, Actor, Place};
 use crate::domain::{DisplayName, LocalPart, MailboxAddress, Service, ServiceSet, ServiceState};
-use crate::entity::mailbox;
+use crate::entity::{mailbox, suspension};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+use serde_json::json;
 
 pub const PAGE_SIZE: usize = 50;
 
@@ -47,7 +51,7 @@ pub(crate) fn services_of(m: &mailbox::Model) -> ServiceSet {
     }
 }
 
-fn set_services(model: &mut mailbox::ActiveModel, services: &ServiceSet) {
+pub(crate) fn set_services(model: &mut mailbox::ActiveModel, services: &ServiceSet) {
     model.svc_send_mail = Set(services.send_mail.code());
     model.svc_receive_mail = Set(services.receive_mail.code());
     model.svc_imap = Set(services.imap.code());
@@ -271,6 +275,16 @@ pub async fn create(
         .await
         .map_err(|e| unique_violation(e, "local_part", "This address exists already."))?;
     domains::add_to_mailbox_count(&txn, domain_id, 1).await?;
+    audit::record(&txn, actor, Change {
+        company_id: Some(domain.company_id),
+        object_kind: "mailbox",
+        object_id: Some(model.id),
+        object_label: &model.address,
+        action: "create",
+        before: json!(null),
+        after: snapshot(&model),
+    })
+    .await?;
     txn.commit().await?;
     tracing::info!(mailbox_id = model.id, domain_id, actor = %actor.login, "mailbox created");
     Ok(model.id)
@@ -285,9 +299,13 @@ pub async fn update(
     display_name: DisplayName,
     wanted: &[(Service, bool)],
 ) -> Result<(), ServiceError> {
-    let (model, view) = load(db, id).await?;
+    let (_, view) = load(db, id).await?;
     authorize(actor, Action::ManageMailboxes, view.place())?;
-    let mut services = view.services;
+    // Read the states again under the write lock: a suspension that lands meanwhile must stay.
+    let txn = super::begin_write(db).await?;
+    let model = mailbox::Entity::find_by_id(id).lock_exclusive().one(&txn).await?.ok_or(ServiceError::NotFound)?;
+    let before = snapshot(&model);
+    let mut services = services_of(&model);
     for (service, enabled) in wanted {
         if services.get(*service) != ServiceState::Suspended {
             let state = if *enabled { ServiceState::Enabled } else { ServiceState::Disabled };
@@ -298,7 +316,18 @@ pub async fn update(
     active.display_name = Set(display_name.as_str().to_owned());
     set_services(&mut active, &services);
     active.updated_at = Set(Utc::now());
-    active.update(db).await?;
+    let updated = active.update(&txn).await?;
+    audit::record(&txn, actor, Change {
+        company_id: Some(view.domain.company_id),
+        object_kind: "mailbox",
+        object_id: Some(id),
+        object_label: &view.address,
+        action: "update",
+        before,
+        after: snapshot(&updated),
+    })
+    .await?;
+    txn.commit().await?;
     tracing::info!(mailbox_id = id, actor = %actor.login, "mailbox updated");
     Ok(())
 }
@@ -312,10 +341,24 @@ pub async fn set_password(
     let (model, view) = load(db, id).await?;
     authorize(actor, Action::ManageMailboxes, view.place())?;
     let hash = passwords::hash(password).await?;
-    let mut active: mailbox::ActiveModel = model.into();
-    active.password_hash = Set(hash);
-    active.updated_at = Set(Utc::now());
-    active.update(db).await?;
+    let txn = super::begin_write(db).await?;
+    mailbox::Entity::update_many()
+        .col_expr(mailbox::Column::PasswordHash, sea_orm::sea_query::Expr::value(hash))
+        .col_expr(mailbox::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(mailbox::Column::Id.eq(model.id))
+        .exec(&txn)
+        .await?;
+    audit::record(&txn, actor, Change {
+        company_id: Some(view.domain.company_id),
+        object_kind: "mailbox",
+        object_id: Some(id),
+        object_label: &view.address,
+        action: "password",
+        before: json!(null),
+        after: json!({ "password": "changed" }),
+    })
+    .await?;
+    txn.commit().await?;
     tracing::info!(mailbox_id = id, actor = %actor.login, "mailbox password set");
     Ok(())
 }
@@ -324,9 +367,42 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<M
     let (_, view) = load(db, id).await?;
     authorize(actor, Action::ManageMailboxes, view.place())?;
     let txn = super::begin_write(db).await?;
-    mailbox::Entity::delete_by_id(id).exec(&txn).await?;
-    domains::add_to_mailbox_count(&txn, view.domain.id, -1).await?;
+    delete_in(&txn, actor, &view).await?;
     txn.commit().await?;
-    tracing::info!(mailbox_id = id, actor = %actor.login, "mailbox deleted");
     Ok(view)
+}
+
+/// Deletes inside `txn`, refusing while the mailbox is soft-suspended (checked in the same
+/// transaction, so a suspension that lands first wins).
+pub(crate) async fn delete_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    mailbox: &Mailbox,
+) -> Result<(), ServiceError> {
+    let condition = sea_orm::Condition::all().add(suspension::Column::MailboxId.eq(mailbox.id));
+    suspensions::refuse_if_suspended(txn, condition, "This mailbox").await?;
+    let deleted = mailbox::Entity::delete_by_id(mailbox.id).exec(txn).await?;
+    if deleted.rows_affected == 0 {
+        return Err(ServiceError::NotFound);
+    }
+    domains::add_to_mailbox_count(txn, mailbox.domain.id, -1).await?;
+    audit::record(txn, actor, Change {
+        company_id: Some(mailbox.domain.company_id),
+        object_kind: "mailbox",
+        object_id: Some(mailbox.id),
+        object_label: &mailbox.address,
+        action: "delete",
+        before: json!({ "address": mailbox.address, "display_name": mailbox.display_name }),
+        after: json!(null),
+    })
+    .await?;
+    tracing::info!(mailbox_id = mailbox.id, actor = %actor.login, "mailbox deleted");
+    Ok(())
+}
+
+fn snapshot(m: &mailbox::Model) -> serde_json::Value {
+    let services = services_of(m);
+    let states: serde_json::Map<String, serde_json::Value> =
+        services.iter().map(|(s, state)| (s.key().to_owned(), json!(state.as_str()))).collect();
+    json!({ "address": m.address, "display_name": m.display_name, "services": states })
 }

@@ -1,7 +1,9 @@
 //! The application's operations. Only this layer queries the database; every function that
 //! touches a company, domain, mailbox or admin takes the [`Actor`](crate::authz::Actor) and asks
 //! [`authz`](crate::authz) before it reads or writes.
+pub mod abuse_contacts;
 pub mod admins;
+pub mod audit;
 pub mod companies;
 pub mod domains;
 pub mod error;
@@ -13,6 +15,7 @@ pub mod passwords;
 pub mod seed;
 pub mod settings;
 pub mod sign_in;
+pub mod suspensions;
 mod sql;
 
 pub use error::{FieldErrors, ServiceError};

@@ -2,6 +2,8 @@
 //! login or from one client address within 15 minutes, further attempts are refused until the
 //! window has passed. Kept in memory: a restart forgives, which a guesser cannot trigger.
 use super::ServiceError;
+use super::audit::{self, Change};
+use serde_json::json;
 use super::passwords::{self, Secret};
 use crate::entity::admin_user;
 use chrono::Utc;
@@ -71,14 +73,39 @@ pub async fn sign_in(
         Some(user) if ok => {
             throttle.record_success(login);
             let id = user.id;
+            let (login, role, company_id) = (user.login.clone(), user.role.clone(), user.company_id);
+            let txn = super::begin_write(db).await?;
             let mut active: admin_user::ActiveModel = user.into();
             active.last_sign_in_at = Set(Some(Utc::now()));
-            active.update(db).await?;
+            active.update(&txn).await?;
+            audit::record_as(&txn, &login, &role, Some(id), client_addr, Change {
+                company_id,
+                object_kind: "session",
+                object_id: Some(id),
+                object_label: &login,
+                action: "sign_in",
+                before: json!(null),
+                after: json!(null),
+            })
+            .await?;
+            txn.commit().await?;
             tracing::info!(admin_id = id, client_addr, "signed in");
             Ok(id)
         }
         _ => {
             throttle.record_failure(login, client_addr);
+            // The attempted login is recorded, never the password.
+            let attempted: String = normalised.chars().take(64).collect();
+            audit::record_as(db, &attempted, "anonymous", None, client_addr, Change {
+                company_id: None,
+                object_kind: "session",
+                object_id: None,
+                object_label: &attempted,
+                action: "sign_in_failed",
+                before: json!(null),
+                after: json!(null),
+            })
+            .await?;
             tracing::warn!(login, client_addr, "sign-in failed");
             Err(ServiceError::Invalid(super::FieldErrors::single(
                 "password",
