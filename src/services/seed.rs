@@ -179,6 +179,7 @@ pub async fn seed(
                 mailbox::Entity::insert_many(rows).exec_without_returning(&txn).await?;
             }
             super::domains::recount_mailboxes(&txn, domain_id).await?;
+            record_demo_suspensions(&txn, domain_id, company.last_insert_id).await?;
             txn.commit().await?;
             done += options.mailboxes_per_domain as u64;
             report.mailboxes = done;
@@ -188,6 +189,47 @@ pub async fn seed(
     }
     tidy_after_bulk_load(db).await?;
     Ok(report)
+}
+
+/// The demo's suspended services get their records, as the suspension service would write them:
+/// a service reads `suspended` only while an open suspension explains it.
+async fn record_demo_suspensions(
+    txn: &sea_orm::DatabaseTransaction,
+    domain_id: i32,
+    company_id: i32,
+) -> Result<(), ServiceError> {
+    use crate::entity::suspension;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let suspended = mailbox::Entity::find()
+        .filter(mailbox::Column::DomainId.eq(domain_id))
+        .filter(mailbox::Column::SvcSendMail.eq(ServiceState::Suspended.code()))
+        .all(txn)
+        .await?;
+    let started = Utc::now() - chrono::Duration::hours(3);
+    let mut rows = Vec::new();
+    for m in &suspended {
+        for service in [Service::SendMail, Service::WebmailSend] {
+            rows.push(suspension::ActiveModel {
+                mailbox_id: Set(Some(m.id)),
+                address: Set(m.address.clone()),
+                domain_id: Set(domain_id),
+                company_id: Set(company_id),
+                service: Set(service.key().to_owned()),
+                previous_state: Set(ServiceState::Enabled.code()),
+                reason: Set(crate::domain::SuspensionReason::SpamComplaints.as_str().to_owned()),
+                evidence: Set("Demo data: 14 spam complaints about this mailbox's mail within 24 hours \
+                               (allowance 10)."
+                    .to_owned()),
+                started_at: Set(started),
+                started_by: Set("system (complaint intake)".to_owned()),
+                ..Default::default()
+            });
+        }
+    }
+    for chunk in rows.chunks(500) {
+        suspension::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+    }
+    Ok(())
 }
 
 /// After a bulk load the planner needs statistics and the search index is in many small pieces:

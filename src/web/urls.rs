@@ -85,3 +85,45 @@ pub fn delete_admin(id: i32) -> String {
 pub fn account_password() -> String {
     "/account/password".into()
 }
+pub fn mailbox_status(id: i32) -> String {
+    format!("/mailboxes/{id}/status")
+}
+pub fn lift(id: i32) -> String {
+    format!("/mailboxes/{id}/lift")
+}
+pub fn educate(id: i32) -> String {
+    format!("/mailboxes/{id}/educate")
+}
+pub fn lift_and_delete(id: i32) -> String {
+    format!("/mailboxes/{id}/lift-and-delete")
+}
+pub fn suspended() -> String {
+    "/suspended".into()
+}
+pub fn suspended_in_company(company_id: i32) -> String {
+    format!("/suspended?company={company_id}")
+}
+pub fn suspended_in_domain(domain_id: i32) -> String {
+    format!("/domains/{domain_id}?suspended=1")
+}
+pub fn new_contact(company_id: i32) -> String {
+    format!("/companies/{company_id}/contacts/new")
+}
+pub fn edit_contact(id: i32) -> String {
+    format!("/contacts/{id}/edit")
+}
+pub fn delete_contact(id: i32) -> String {
+    format!("/contacts/{id}/delete")
+}
+pub fn audit() -> String {
+    "/audit".into()
+}
+pub fn audit_export() -> String {
+    "/audit/export".into()
+}
+pub fn company_audit(company_id: i32) -> String {
+    format!("/companies/{company_id}/audit")
+}
+pub fn company_audit_export(company_id: i32) -> String {
+    format!("/companies/{company_id}/audit/export")
+}

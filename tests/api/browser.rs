@@ -6,8 +6,6 @@
 //! Screenshots land in `target/screenshots/`.
 use crate::db_tests;
 use crate::helpers::*;
-use mailadmin::entity::mailbox;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -210,12 +208,6 @@ async fn open_mailbox(driver: &WebDriver, cells: &[WebElement]) -> WebDriverResu
     wait_for(driver, "#mailbox-status .status").await
 }
 
-async fn suspend_send_mail(app: &TestApp, mailbox_id: i32) {
-    let suspended = mailbox::ActiveModel { id: Set(mailbox_id), svc_send_mail: Set(2), ..Default::default() };
-    let model = suspended.update(&app.db).await.expect("suspend Send Mail");
-    assert_eq!(model.svc_send_mail, 2);
-}
-
 async fn support_sees_the_suspension(
     driver: WebDriver,
     base: String,
@@ -267,7 +259,7 @@ async fn support_sees_the_suspension(
 db_tests! {
     async fn support_sees_a_suspended_service_in_red_in_a_real_browser(app: TestApp) {
         let fixture = seed_fixture(&app.db).await;
-        suspend_send_mail(&app, fixture.mailbox_a).await;
+        suspend_send_mail(&app.db, fixture.mailbox_a).await;
 
         let backend = format!("{:?}", app.backend).to_lowercase();
         let chromedriver = Chromedriver::start(&backend).await;

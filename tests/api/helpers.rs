@@ -267,3 +267,19 @@ pub async fn seed_fixture(db: &DatabaseConnection) -> Fixture {
         admin_domain_b: create(admin("dom-b", Role::Domain, None, vec![domain_b])).await.unwrap(),
     }
 }
+
+/// Soft-suspends Send Mail the way the complaint intake will: through the suspension service.
+pub async fn suspend_send_mail(db: &DatabaseConnection, mailbox_id: i32) {
+    use mailadmin::domain::{Service, SuspensionReason};
+    let system = admins::system_actor("complaint-intake");
+    mailadmin::services::suspensions::suspend(
+        db,
+        &system,
+        mailbox_id,
+        &[Service::SendMail],
+        SuspensionReason::SpamComplaints,
+        "12 spam complaints within 24 hours (allowance 10)",
+    )
+    .await
+    .expect("suspend Send Mail");
+}

@@ -2,15 +2,11 @@
 use crate::db_tests;
 use crate::helpers::*;
 use reqwest::StatusCode;
-use sea_orm::{ActiveModelTrait, Set};
 
 db_tests! {
     async fn support_finds_any_substring_with_company_domain_and_status(app: TestApp) {
         let f = seed_fixture(&app.db).await;
-        mailadmin::entity::mailbox::ActiveModel { id: Set(f.mailbox_b), svc_send_mail: Set(2), ..Default::default() }
-            .update(&app.db)
-            .await
-            .unwrap();
+        suspend_send_mail(&app.db, f.mailbox_b).await;
         let client = app.signed_in("support").await;
         let page = client.get("/lookup?q=ERT@BETA").await;
         assert_eq!(page.status, StatusCode::OK);

@@ -2,6 +2,7 @@
 mod helpers;
 
 mod admins;
+mod audit;
 mod auth;
 mod authz_matrix;
 mod browser;
@@ -10,3 +11,4 @@ mod companies;
 mod domains;
 mod lookup;
 mod mailboxes;
+mod suspensions;

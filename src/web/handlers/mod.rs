@@ -3,14 +3,17 @@
 pub mod account;
 pub mod admins;
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod companies;
 pub mod confirm;
+pub mod contacts;
 pub mod domains;
 pub mod health;
 pub mod home;
 pub mod lookup;
 pub mod mailboxes;
+pub mod status;
 
 use super::WebError;
 use actix_web::HttpResponse;

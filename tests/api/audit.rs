@@ -1,0 +1,1 @@
+//! The audit log pages and their CSV export.

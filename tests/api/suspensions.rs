@@ -1,0 +1,1 @@
+//! Soft-suspension through the service layer, on both databases.
