@@ -74,7 +74,8 @@ impl MigrationTrait for Migration {
             "CREATE INDEX suspension_open_by_place ON suspension (company_id, domain_id) WHERE ended_at IS NULL",
         )
         .await?;
-        db.execute_unprepared("CREATE INDEX suspension_history ON suspension (mailbox_id, started_at)").await?;
+        db.execute_unprepared("CREATE INDEX suspension_history ON suspension (mailbox_id, started_at)")
+            .await?;
         Ok(())
     }
 

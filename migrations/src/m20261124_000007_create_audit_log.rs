@@ -62,7 +62,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, col) in [("audit_entry_company", AuditEntry::CompanyId), ("audit_entry_at", AuditEntry::At)] {
+        for (name, col) in
+            [("audit_entry_company", AuditEntry::CompanyId), ("audit_entry_at", AuditEntry::At)]
+        {
             manager
                 .create_index(Index::create().name(name).table(AuditEntry::Table).col(col).to_owned())
                 .await?;
@@ -79,7 +81,10 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == DbBackend::Postgres {
-            manager.get_connection().execute_unprepared("DROP FUNCTION audit_entry_append_only CASCADE").await?;
+            manager
+                .get_connection()
+                .execute_unprepared("DROP FUNCTION audit_entry_append_only CASCADE")
+                .await?;
         }
         manager.drop_table(Table::drop().table(AuditEntry::Table).to_owned()).await
     }

@@ -7,8 +7,8 @@ use crate::domain::{ContactKind, DisplayName, MailboxAddress};
 use crate::entity::{abuse_contact, company};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -47,7 +47,11 @@ fn snapshot(m: &abuse_contact::Model) -> serde_json::Value {
     json!({ "kind": m.kind, "name": m.name, "email": m.email })
 }
 
-pub async fn list(db: &DatabaseConnection, actor: &Actor, company_id: i32) -> Result<Vec<Contact>, ServiceError> {
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    company_id: i32,
+) -> Result<Vec<Contact>, ServiceError> {
     company::Entity::find_by_id(company_id).one(db).await?.ok_or(ServiceError::NotFound)?;
     authorize(actor, Action::View, Place::Company(company_id))?;
     Ok(abuse_contact::Entity::find()
@@ -62,7 +66,12 @@ pub async fn list(db: &DatabaseConnection, actor: &Actor, company_id: i32) -> Re
 }
 
 /// The contact, if the actor may do `action` (`View` or `EditCompany`) to its company.
-pub async fn get_for(db: &DatabaseConnection, actor: &Actor, id: i32, action: Action) -> Result<Contact, ServiceError> {
+pub async fn get_for(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    action: Action,
+) -> Result<Contact, ServiceError> {
     let model = abuse_contact::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)?;
     authorize(actor, Action::View, Place::Company(model.company_id))?;
     authorize(actor, action, Place::Company(model.company_id))?;
@@ -91,21 +100,30 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, actor, Change {
-        company_id: Some(company_id),
-        object_kind: "abuse_contact",
-        object_id: Some(model.id),
-        object_label: &model.email,
-        action: "create",
-        before: json!(null),
-        after: snapshot(&model),
-    })
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            company_id: Some(company_id),
+            object_kind: "abuse_contact",
+            object_id: Some(model.id),
+            object_label: &model.email,
+            action: "create",
+            before: json!(null),
+            after: snapshot(&model),
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(model.id)
 }
 
-pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i32, input: ContactInput) -> Result<Contact, ServiceError> {
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    input: ContactInput,
+) -> Result<Contact, ServiceError> {
     get_for(db, actor, id, Action::EditCompany).await?;
     let txn = begin_write(db).await?;
     let existing = abuse_contact::Entity::find_by_id(id).one(&txn).await?.ok_or(ServiceError::NotFound)?;
@@ -123,15 +141,19 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i32, input: Cont
     active.email = Set(input.email.to_string());
     active.updated_at = Set(Utc::now());
     let updated = active.update(&txn).await?;
-    audit::record(&txn, actor, Change {
-        company_id: Some(updated.company_id),
-        object_kind: "abuse_contact",
-        object_id: Some(id),
-        object_label: &updated.email,
-        action: "update",
-        before,
-        after: snapshot(&updated),
-    })
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            company_id: Some(updated.company_id),
+            object_kind: "abuse_contact",
+            object_id: Some(id),
+            object_label: &updated.email,
+            action: "update",
+            before,
+            after: snapshot(&updated),
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(updated.into())
@@ -171,15 +193,19 @@ pub async fn delete(
     if deleted.rows_affected == 0 {
         return Err(ServiceError::NotFound);
     }
-    audit::record(&txn, actor, Change {
-        company_id: Some(contact.company_id),
-        object_kind: "abuse_contact",
-        object_id: Some(id),
-        object_label: &contact.email,
-        action: "delete",
-        before: json!({ "kind": contact.kind.as_str(), "name": contact.name, "email": contact.email }),
-        after: json!(null),
-    })
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            company_id: Some(contact.company_id),
+            object_kind: "abuse_contact",
+            object_id: Some(id),
+            object_label: &contact.email,
+            action: "delete",
+            before: json!({ "kind": contact.kind.as_str(), "name": contact.name, "email": contact.email }),
+            after: json!(null),
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(contact)
@@ -190,7 +216,10 @@ pub async fn has_abuse_contact(db: &DatabaseConnection, company_id: i32) -> Resu
 }
 
 /// Companies in the actor's scope with no abuse contact (for the platform front page).
-pub async fn companies_without(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<(i32, String)>, ServiceError> {
+pub async fn companies_without(
+    db: &DatabaseConnection,
+    actor: &Actor,
+) -> Result<Vec<(i32, String)>, ServiceError> {
     let query = "SELECT c.id, c.name FROM company c WHERE NOT EXISTS \
                  (SELECT 1 FROM abuse_contact a WHERE a.company_id = c.id AND a.kind = 'abuse') \
                  ORDER BY c.name LIMIT 200";

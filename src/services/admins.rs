@@ -1,16 +1,16 @@
 //! Admin users: who signs in, with which role, over which part of the hierarchy.
-use super::passwords::{self, Secret};
 use super::audit::{self, Change};
+use super::passwords::{self, Secret};
 use super::{ServiceError, authorize, error::unique_violation};
 use crate::authz::{Action, Actor, Place};
 use crate::domain::{AdminLogin, Role};
 use crate::entity::{admin_domain, admin_user, company, domain};
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set,
 };
+use serde_json::json;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -276,15 +276,19 @@ pub async fn set_domains(
     let txn = super::begin_write(db).await?;
     link_domains(&txn, id, domain_ids).await?;
     let before: Vec<i32> = target.domains.iter().map(|(d, _)| *d).collect();
-    audit::record(&txn, actor, Change {
-        company_id: target.company_id,
-        object_kind: "admin_user",
-        object_id: Some(id),
-        object_label: &target.login,
-        action: "update",
-        before: json!({ "domain_ids": before }),
-        after: json!({ "domain_ids": domain_ids }),
-    })
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            company_id: target.company_id,
+            object_kind: "admin_user",
+            object_id: Some(id),
+            object_label: &target.login,
+            action: "update",
+            before: json!({ "domain_ids": before }),
+            after: json!({ "domain_ids": domain_ids }),
+        },
+    )
     .await?;
     txn.commit().await?;
     tracing::info!(admin_id = id, actor = %actor.login, "admin user's domains changed");
@@ -315,15 +319,19 @@ pub async fn set_password(
     }
     .update(&txn)
     .await?;
-    audit::record(&txn, actor, Change {
-        company_id: target.company_id,
-        object_kind: "admin_user",
-        object_id: Some(id),
-        object_label: &target.login,
-        action: "password",
-        before: json!(null),
-        after: json!({ "password": "changed" }),
-    })
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            company_id: target.company_id,
+            object_kind: "admin_user",
+            object_id: Some(id),
+            object_label: &target.login,
+            action: "password",
+            before: json!(null),
+            after: json!({ "password": "changed" }),
+        },
+    )
     .await?;
     txn.commit().await?;
     tracing::info!(admin_id = id, actor = %actor.login, "admin password set");
@@ -347,15 +355,19 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<A
     }
     let txn = super::begin_write(db).await?;
     admin_user::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(&txn, actor, Change {
-        company_id: target.company_id,
-        object_kind: "admin_user",
-        object_id: Some(id),
-        object_label: &target.login,
-        action: "delete",
-        before: json!({ "login": target.login, "role": target.role.as_str() }),
-        after: json!(null),
-    })
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            company_id: target.company_id,
+            object_kind: "admin_user",
+            object_id: Some(id),
+            object_label: &target.login,
+            action: "delete",
+            before: json!({ "login": target.login, "role": target.role.as_str() }),
+            after: json!(null),
+        },
+    )
     .await?;
     txn.commit().await?;
     tracing::info!(admin_id = id, actor = %actor.login, "admin user deleted");

@@ -20,7 +20,11 @@ pub struct Change<'a> {
     pub after: Value,
 }
 
-pub async fn record<C: ConnectionTrait>(db: &C, actor: &Actor, change: Change<'_>) -> Result<(), ServiceError> {
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<(), ServiceError> {
     record_as(db, &actor.login, actor.role.as_str(), actor_id(actor), &actor.client_addr, change).await
 }
 
@@ -173,10 +177,17 @@ pub async fn list(
 pub fn to_csv(entries: &[Entry]) -> String {
     fn field(value: &str) -> String {
         // A leading = + - @ would be a formula in a spreadsheet; a quote keeps it text.
-        let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
-        if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+        let value =
+            if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+        if value.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", value.replace('"', "\"\""))
+        } else {
+            value
+        }
     }
-    let mut out = String::from("id,at,actor,role,client_address,company_id,object_kind,object_id,object,action,before,after\r\n");
+    let mut out = String::from(
+        "id,at,actor,role,client_address,company_id,object_kind,object_id,object,action,before,after\r\n",
+    );
     for e in entries {
         let cells = [
             e.id.to_string(),

@@ -5,11 +5,11 @@ use crate::authz::{Action, Actor, Place, Scope};
 use crate::domain::{CompanyName, CompanyStatus, ComplaintAllowance};
 use crate::entity::{admin_domain, admin_user, company, domain, mailbox, suspension};
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use sea_orm::{
-    ActiveModelTrait, Condition, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
+use serde_json::json;
 
 #[derive(Debug, Clone)]
 pub struct Company {
@@ -165,15 +165,19 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(|e| unique_violation(e, "name", "A company with this name exists already."))?;
-    audit::record(&txn, actor, Change {
-        company_id: Some(model.id),
-        object_kind: "company",
-        object_id: Some(model.id),
-        object_label: &model.name,
-        action: "create",
-        before: json!(null),
-        after: snapshot(&model),
-    })
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            company_id: Some(model.id),
+            object_kind: "company",
+            object_id: Some(model.id),
+            object_label: &model.name,
+            action: "create",
+            before: json!(null),
+            after: snapshot(&model),
+        },
+    )
     .await?;
     txn.commit().await?;
     tracing::info!(company_id = model.id, actor = %actor.login, "company created");
@@ -206,15 +210,19 @@ pub async fn update(
         .update(&txn)
         .await
         .map_err(|e| unique_violation(e, "name", "A company with this name exists already."))?;
-    audit::record(&txn, actor, Change {
-        company_id: Some(id),
-        object_kind: "company",
-        object_id: Some(id),
-        object_label: &updated.name,
-        action: "update",
-        before,
-        after: snapshot(&updated),
-    })
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            company_id: Some(id),
+            object_kind: "company",
+            object_id: Some(id),
+            object_label: &updated.name,
+            action: "update",
+            before,
+            after: snapshot(&updated),
+        },
+    )
     .await?;
     txn.commit().await?;
     tracing::info!(company_id = id, actor = %actor.login, "company updated");
@@ -245,8 +253,12 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<S
     let existing = company::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)?;
     authorize(actor, Action::ManageCompanies, Place::Company(id))?;
     let txn = super::begin_write(db).await?;
-    suspensions::refuse_if_suspended(&txn, Condition::all().add(suspension::Column::CompanyId.eq(id)), "This company")
-        .await?;
+    suspensions::refuse_if_suspended(
+        &txn,
+        Condition::all().add(suspension::Column::CompanyId.eq(id)),
+        "This company",
+    )
+    .await?;
     let contents = count_contents(&txn, id).await?;
     let domain_ids: Vec<i32> = domain::Entity::find()
         .filter(domain::Column::CompanyId.eq(id))

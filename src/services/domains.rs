@@ -5,10 +5,11 @@ use crate::authz::{Action, Actor, Place, Scope};
 use crate::domain::DomainName;
 use crate::entity::{company, domain, mailbox, suspension};
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use sea_orm::{
-    ActiveModelTrait, Condition, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
 };
+use serde_json::json;
 
 #[derive(Debug, Clone)]
 pub struct Domain {
@@ -138,15 +139,19 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(|e| unique_violation(e, "name", DUPLICATE))?;
-    audit::record(&txn, actor, Change {
-        company_id: Some(company_id),
-        object_kind: "domain",
-        object_id: Some(model.id),
-        object_label: &model.name,
-        action: "create",
-        before: json!(null),
-        after: json!({ "name": model.name }),
-    })
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            company_id: Some(company_id),
+            object_kind: "domain",
+            object_id: Some(model.id),
+            object_label: &model.name,
+            action: "create",
+            before: json!(null),
+            after: json!({ "name": model.name }),
+        },
+    )
     .await?;
     txn.commit().await?;
     tracing::info!(domain_id = model.id, company_id, actor = %actor.login, "domain created");
@@ -181,15 +186,19 @@ pub async fn rename(
         vec![format!("@{}", name.as_str()).into(), id.into()],
     );
     txn.execute_raw(readdress).await.map_err(|e| unique_violation(e, "name", DUPLICATE))?;
-    audit::record(&txn, actor, Change {
-        company_id: Some(existing.company_id),
-        object_kind: "domain",
-        object_id: Some(id),
-        object_label: name.as_str(),
-        action: "update",
-        before: json!({ "name": existing.name }),
-        after: json!({ "name": name.as_str() }),
-    })
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            company_id: Some(existing.company_id),
+            object_kind: "domain",
+            object_id: Some(id),
+            object_label: name.as_str(),
+            action: "update",
+            before: json!({ "name": existing.name }),
+            after: json!({ "name": name.as_str() }),
+        },
+    )
     .await?;
     txn.commit().await?;
     tracing::info!(domain_id = id, actor = %actor.login, "domain renamed");
@@ -231,19 +240,27 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<D
     let existing = load(db, id).await?;
     authorize(actor, Action::ManageDomains, existing.place())?;
     let txn = super::begin_write(db).await?;
-    suspensions::refuse_if_suspended(&txn, Condition::all().add(suspension::Column::DomainId.eq(id)), "This domain")
-        .await?;
+    suspensions::refuse_if_suspended(
+        &txn,
+        Condition::all().add(suspension::Column::DomainId.eq(id)),
+        "This domain",
+    )
+    .await?;
     mailbox::Entity::delete_many().filter(mailbox::Column::DomainId.eq(id)).exec(&txn).await?;
     domain::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(&txn, actor, Change {
-        company_id: Some(existing.company_id),
-        object_kind: "domain",
-        object_id: Some(id),
-        object_label: &existing.name,
-        action: "delete",
-        before: json!({ "name": existing.name, "mailboxes": existing.mailbox_count }),
-        after: json!(null),
-    })
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            company_id: Some(existing.company_id),
+            object_kind: "domain",
+            object_id: Some(id),
+            object_label: &existing.name,
+            action: "delete",
+            before: json!({ "name": existing.name, "mailboxes": existing.mailbox_count }),
+            after: json!(null),
+        },
+    )
     .await?;
     txn.commit().await?;
     tracing::info!(domain_id = id, actor = %actor.login, "domain deleted");

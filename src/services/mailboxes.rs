@@ -1,13 +1,14 @@
 //! Mailboxes: the list of a domain (keyset-paginated), Edit Mailbox, passwords, deletion.
-use super::passwords::{self, Secret};
 use super::audit::{self, Change};
+use super::passwords::{self, Secret};
 use super::{Page, ServiceError, authorize, domains, error::unique_violation, sql, suspensions};
 use crate::authz::{Action, Actor, Place};
 use crate::domain::{DisplayName, LocalPart, MailboxAddress, Service, ServiceSet, ServiceState};
 use crate::entity::{mailbox, suspension};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -275,15 +276,19 @@ pub async fn create(
         .await
         .map_err(|e| unique_violation(e, "local_part", "This address exists already."))?;
     domains::add_to_mailbox_count(&txn, domain_id, 1).await?;
-    audit::record(&txn, actor, Change {
-        company_id: Some(domain.company_id),
-        object_kind: "mailbox",
-        object_id: Some(model.id),
-        object_label: &model.address,
-        action: "create",
-        before: json!(null),
-        after: snapshot(&model),
-    })
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            company_id: Some(domain.company_id),
+            object_kind: "mailbox",
+            object_id: Some(model.id),
+            object_label: &model.address,
+            action: "create",
+            before: json!(null),
+            after: snapshot(&model),
+        },
+    )
     .await?;
     txn.commit().await?;
     tracing::info!(mailbox_id = model.id, domain_id, actor = %actor.login, "mailbox created");
@@ -303,7 +308,8 @@ pub async fn update(
     authorize(actor, Action::ManageMailboxes, view.place())?;
     // Read the states again under the write lock: a suspension that lands meanwhile must stay.
     let txn = super::begin_write(db).await?;
-    let model = mailbox::Entity::find_by_id(id).lock_exclusive().one(&txn).await?.ok_or(ServiceError::NotFound)?;
+    let model =
+        mailbox::Entity::find_by_id(id).lock_exclusive().one(&txn).await?.ok_or(ServiceError::NotFound)?;
     let before = snapshot(&model);
     let mut services = services_of(&model);
     for (service, enabled) in wanted {
@@ -317,15 +323,19 @@ pub async fn update(
     set_services(&mut active, &services);
     active.updated_at = Set(Utc::now());
     let updated = active.update(&txn).await?;
-    audit::record(&txn, actor, Change {
-        company_id: Some(view.domain.company_id),
-        object_kind: "mailbox",
-        object_id: Some(id),
-        object_label: &view.address,
-        action: "update",
-        before,
-        after: snapshot(&updated),
-    })
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            company_id: Some(view.domain.company_id),
+            object_kind: "mailbox",
+            object_id: Some(id),
+            object_label: &view.address,
+            action: "update",
+            before,
+            after: snapshot(&updated),
+        },
+    )
     .await?;
     txn.commit().await?;
     tracing::info!(mailbox_id = id, actor = %actor.login, "mailbox updated");
@@ -348,15 +358,19 @@ pub async fn set_password(
         .filter(mailbox::Column::Id.eq(model.id))
         .exec(&txn)
         .await?;
-    audit::record(&txn, actor, Change {
-        company_id: Some(view.domain.company_id),
-        object_kind: "mailbox",
-        object_id: Some(id),
-        object_label: &view.address,
-        action: "password",
-        before: json!(null),
-        after: json!({ "password": "changed" }),
-    })
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            company_id: Some(view.domain.company_id),
+            object_kind: "mailbox",
+            object_id: Some(id),
+            object_label: &view.address,
+            action: "password",
+            before: json!(null),
+            after: json!({ "password": "changed" }),
+        },
+    )
     .await?;
     txn.commit().await?;
     tracing::info!(mailbox_id = id, actor = %actor.login, "mailbox password set");
@@ -386,15 +400,19 @@ pub(crate) async fn delete_in(
         return Err(ServiceError::NotFound);
     }
     domains::add_to_mailbox_count(txn, mailbox.domain.id, -1).await?;
-    audit::record(txn, actor, Change {
-        company_id: Some(mailbox.domain.company_id),
-        object_kind: "mailbox",
-        object_id: Some(mailbox.id),
-        object_label: &mailbox.address,
-        action: "delete",
-        before: json!({ "address": mailbox.address, "display_name": mailbox.display_name }),
-        after: json!(null),
-    })
+    audit::record(
+        txn,
+        actor,
+        Change {
+            company_id: Some(mailbox.domain.company_id),
+            object_kind: "mailbox",
+            object_id: Some(mailbox.id),
+            object_label: &mailbox.address,
+            action: "delete",
+            before: json!({ "address": mailbox.address, "display_name": mailbox.display_name }),
+            after: json!(null),
+        },
+    )
     .await?;
     tracing::info!(mailbox_id = mailbox.id, actor = %actor.login, "mailbox deleted");
     Ok(())

@@ -15,8 +15,8 @@ pub mod passwords;
 pub mod seed;
 pub mod settings;
 pub mod sign_in;
-pub mod suspensions;
 mod sql;
+pub mod suspensions;
 
 pub use error::{FieldErrors, ServiceError};
 

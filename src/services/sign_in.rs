@@ -3,11 +3,11 @@
 //! window has passed. Kept in memory: a restart forgives, which a guesser cannot trigger.
 use super::ServiceError;
 use super::audit::{self, Change};
-use serde_json::json;
 use super::passwords::{self, Secret};
 use crate::entity::admin_user;
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -78,15 +78,22 @@ pub async fn sign_in(
             let mut active: admin_user::ActiveModel = user.into();
             active.last_sign_in_at = Set(Some(Utc::now()));
             active.update(&txn).await?;
-            audit::record_as(&txn, &login, &role, Some(id), client_addr, Change {
-                company_id,
-                object_kind: "session",
-                object_id: Some(id),
-                object_label: &login,
-                action: "sign_in",
-                before: json!(null),
-                after: json!(null),
-            })
+            audit::record_as(
+                &txn,
+                &login,
+                &role,
+                Some(id),
+                client_addr,
+                Change {
+                    company_id,
+                    object_kind: "session",
+                    object_id: Some(id),
+                    object_label: &login,
+                    action: "sign_in",
+                    before: json!(null),
+                    after: json!(null),
+                },
+            )
             .await?;
             txn.commit().await?;
             tracing::info!(admin_id = id, client_addr, "signed in");
@@ -96,15 +103,22 @@ pub async fn sign_in(
             throttle.record_failure(login, client_addr);
             // The attempted login is recorded, never the password.
             let attempted: String = normalised.chars().take(64).collect();
-            audit::record_as(db, &attempted, "anonymous", None, client_addr, Change {
-                company_id: None,
-                object_kind: "session",
-                object_id: None,
-                object_label: &attempted,
-                action: "sign_in_failed",
-                before: json!(null),
-                after: json!(null),
-            })
+            audit::record_as(
+                db,
+                &attempted,
+                "anonymous",
+                None,
+                client_addr,
+                Change {
+                    company_id: None,
+                    object_kind: "session",
+                    object_id: None,
+                    object_label: &attempted,
+                    action: "sign_in_failed",
+                    before: json!(null),
+                    after: json!(null),
+                },
+            )
             .await?;
             tracing::warn!(login, client_addr, "sign-in failed");
             Err(ServiceError::Invalid(super::FieldErrors::single(

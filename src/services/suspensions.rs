@@ -72,7 +72,11 @@ async fn lock_mailbox(txn: &DatabaseTransaction, id: i32) -> Result<mailbox::Mod
     mailbox::Entity::find_by_id(id).lock_exclusive().one(txn).await?.ok_or(ServiceError::NotFound)
 }
 
-async fn write_services(txn: &DatabaseTransaction, model: &mailbox::Model, services: &ServiceSet) -> Result<(), ServiceError> {
+async fn write_services(
+    txn: &DatabaseTransaction,
+    model: &mailbox::Model,
+    services: &ServiceSet,
+) -> Result<(), ServiceError> {
     let mut active: mailbox::ActiveModel = model.clone().into();
     mailboxes::set_services(&mut active, services);
     active.updated_at = Set(Utc::now());
@@ -178,15 +182,19 @@ async fn audit_suspend(
     reason: SuspensionReason,
     evidence: &str,
 ) -> Result<(), ServiceError> {
-    audit::record(txn, actor, Change {
-        company_id: Some(mailbox.domain.company_id),
-        object_kind: "mailbox",
-        object_id: Some(mailbox.id),
-        object_label: &mailbox.address,
-        action: "suspend",
-        before: json!({ "suspended": [] }),
-        after: json!({ "suspended": keys(services), "reason": reason.as_str(), "evidence": evidence }),
-    })
+    audit::record(
+        txn,
+        actor,
+        Change {
+            company_id: Some(mailbox.domain.company_id),
+            object_kind: "mailbox",
+            object_id: Some(mailbox.id),
+            object_label: &mailbox.address,
+            action: "suspend",
+            before: json!({ "suspended": [] }),
+            after: json!({ "suspended": keys(services), "reason": reason.as_str(), "evidence": evidence }),
+        },
+    )
     .await
 }
 
@@ -198,15 +206,19 @@ async fn audit_lift(
     kind: LiftKind,
     note: Option<&str>,
 ) -> Result<(), ServiceError> {
-    audit::record(txn, actor, Change {
-        company_id: Some(mailbox.domain.company_id),
-        object_kind: "mailbox",
-        object_id: Some(mailbox.id),
-        object_label: &mailbox.address,
-        action: "lift",
-        before: json!({ "suspended": keys(services) }),
-        after: json!({ "lifted": keys(services), "how": kind.as_str(), "note": note }),
-    })
+    audit::record(
+        txn,
+        actor,
+        Change {
+            company_id: Some(mailbox.domain.company_id),
+            object_kind: "mailbox",
+            object_id: Some(mailbox.id),
+            object_label: &mailbox.address,
+            action: "lift",
+            before: json!({ "suspended": keys(services) }),
+            after: json!({ "lifted": keys(services), "how": kind.as_str(), "note": note }),
+        },
+    )
     .await
 }
 
@@ -283,9 +295,15 @@ pub async fn educate_and_lift(
         None => None,
     };
     let txn = begin_write(db).await?;
-    let (model, lifted) =
-        lift_in(&txn, &actor.login, mailbox_id, &Service::ALL, LiftKind::EducatedAndLifted, Some(note.trim()))
-            .await?;
+    let (model, lifted) = lift_in(
+        &txn,
+        &actor.login,
+        mailbox_id,
+        &Service::ALL,
+        LiftKind::EducatedAndLifted,
+        Some(note.trim()),
+    )
+    .await?;
     audit_lift(&txn, actor, &mailbox, &lifted, LiftKind::EducatedAndLifted, Some(note.trim())).await?;
     if let Some(hash) = hash {
         mailbox::Entity::update_many()
@@ -293,15 +311,19 @@ pub async fn educate_and_lift(
             .filter(mailbox::Column::Id.eq(model.id))
             .exec(&txn)
             .await?;
-        audit::record(&txn, actor, Change {
-            company_id: Some(mailbox.domain.company_id),
-            object_kind: "mailbox",
-            object_id: Some(mailbox.id),
-            object_label: &mailbox.address,
-            action: "password",
-            before: json!(null),
-            after: json!({ "password": "changed" }),
-        })
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                company_id: Some(mailbox.domain.company_id),
+                object_kind: "mailbox",
+                object_id: Some(mailbox.id),
+                object_label: &mailbox.address,
+                action: "password",
+                before: json!(null),
+                after: json!({ "password": "changed" }),
+            },
+        )
         .await?;
     }
     txn.commit().await?;
@@ -319,7 +341,9 @@ pub async fn lift_and_delete(
     let mailbox = mailboxes::get_for(db, actor, mailbox_id, Action::ManageMailboxes).await?;
     let txn = begin_write(db).await?;
     match lift_in(&txn, &actor.login, mailbox_id, &Service::ALL, LiftKind::LiftedForDeletion, note).await {
-        Ok((_, lifted)) => audit_lift(&txn, actor, &mailbox, &lifted, LiftKind::LiftedForDeletion, note).await?,
+        Ok((_, lifted)) => {
+            audit_lift(&txn, actor, &mailbox, &lifted, LiftKind::LiftedForDeletion, note).await?
+        }
         Err(ServiceError::Conflict(_)) => {} // nothing was suspended: a plain deletion
         Err(other) => return Err(other),
     }
@@ -371,7 +395,8 @@ pub async fn save_status(
         }
         errors.into_result()?;
         let reason = change.reason.unwrap_or(SuspensionReason::Manual);
-        suspended = suspend_in(&txn, &actor.login, mailbox_id, &to_suspend, reason, change.evidence.trim()).await?.1;
+        suspended =
+            suspend_in(&txn, &actor.login, mailbox_id, &to_suspend, reason, change.evidence.trim()).await?.1;
         audit_suspend(&txn, actor, &mailbox, &suspended, reason, change.evidence.trim()).await?;
     }
     txn.commit().await?;
@@ -379,7 +404,10 @@ pub async fn save_status(
 }
 
 /// Open suspensions of a mailbox the caller has already been authorized to see.
-pub async fn open_for(db: &DatabaseConnection, mailbox: &Mailbox) -> Result<Vec<SuspensionRecord>, ServiceError> {
+pub async fn open_for(
+    db: &DatabaseConnection,
+    mailbox: &Mailbox,
+) -> Result<Vec<SuspensionRecord>, ServiceError> {
     Ok(suspension::Entity::find()
         .filter(suspension::Column::MailboxId.eq(mailbox.id))
         .filter(suspension::Column::EndedAt.is_null())
@@ -392,7 +420,10 @@ pub async fn open_for(db: &DatabaseConnection, mailbox: &Mailbox) -> Result<Vec<
 }
 
 /// Every suspension of the mailbox, newest first.
-pub async fn history_for(db: &DatabaseConnection, mailbox: &Mailbox) -> Result<Vec<SuspensionRecord>, ServiceError> {
+pub async fn history_for(
+    db: &DatabaseConnection,
+    mailbox: &Mailbox,
+) -> Result<Vec<SuspensionRecord>, ServiceError> {
     Ok(suspension::Entity::find()
         .filter(suspension::Column::MailboxId.eq(mailbox.id))
         .order_by_desc(suspension::Column::StartedAt)
@@ -435,7 +466,8 @@ pub(crate) async fn refuse_if_suspended<C: ConnectionTrait>(
         return Ok(());
     }
     let shown: Vec<&str> = addresses.iter().take(10).map(String::as_str).collect();
-    let more = if addresses.len() > 10 { format!(" and {} more", addresses.len() - 10) } else { String::new() };
+    let more =
+        if addresses.len() > 10 { format!(" and {} more", addresses.len() - 10) } else { String::new() };
     Err(ServiceError::Conflict(format!(
         "{what} cannot be deleted while a mailbox is soft-suspended. Lift the suspension first: {}{more}.",
         shown.join(", ")

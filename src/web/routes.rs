@@ -1,6 +1,9 @@
 //! The whole URL table. The macro both registers each route and lists it in [`ROUTES`], so
 //! the authorization-matrix test can check that it covers every route that exists.
-use super::handlers::{account, admins, assets, auth, companies, domains, health, home, lookup, mailboxes};
+use super::handlers::{
+    account, admins, assets, audit, auth, companies, contacts, domains, health, home, lookup, mailboxes,
+    status,
+};
 use actix_web::web;
 
 macro_rules! routes {
