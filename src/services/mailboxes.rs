@@ -105,6 +105,8 @@ pub struct ListQuery {
     pub after: Option<i32>,
     /// Mailbox id of the first row of the next page (going back).
     pub before: Option<i32>,
+    /// Only mailboxes with a suspended service.
+    pub suspended_only: bool,
 }
 
 const ROW_COLUMNS: &str = "id, address, display_name, svc_send_mail, svc_receive_mail, svc_imap, \
@@ -152,7 +154,13 @@ pub async fn list(
         values.push(pattern.clone().into());
         values.push(pattern.into());
     }
-    let total: i64 = if search.is_empty() {
+    if query.suspended_only {
+        filter.push_str(
+            " AND (svc_send_mail = 2 OR svc_receive_mail = 2 OR svc_imap = 2 OR svc_pop3 = 2 \
+               OR svc_webmail_login = 2 OR svc_webmail_send = 2)",
+        );
+    }
+    let total: i64 = if search.is_empty() && !query.suspended_only {
         domain.mailbox_count
     } else {
         let count_sql = format!("SELECT COUNT(*) AS n FROM mailbox WHERE {filter}");

@@ -16,6 +16,7 @@ pub mod seed;
 pub mod settings;
 pub mod sign_in;
 mod sql;
+pub mod suspension_views;
 pub mod suspensions;
 
 pub use error::{FieldErrors, ServiceError};

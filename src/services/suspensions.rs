@@ -7,7 +7,7 @@
 use super::audit::{self, Change};
 use super::mailboxes::{self, Mailbox};
 use super::passwords::{self, Secret};
-use super::{FieldErrors, ServiceError, authorize, begin_write, domains};
+use super::{FieldErrors, ServiceError, begin_write, domains};
 use crate::authz::{Action, Actor};
 use crate::domain::{LiftKind, Service, ServiceSet, ServiceState, SuspensionReason};
 use crate::entity::{mailbox, suspension};
@@ -474,7 +474,20 @@ pub(crate) async fn refuse_if_suspended<C: ConnectionTrait>(
     )))
 }
 
-/// Needed by callers that want the authorization without loading twice.
-pub fn may_manage(actor: &Actor, mailbox: &Mailbox) -> bool {
-    authorize(actor, Action::ManageMailboxes, mailbox.place()).is_ok()
+/// For confirmation pages: refuses at once what the deletion itself would refuse, so the UI
+/// never offers a step the server will not take.
+pub async fn ensure_deletable(db: &DatabaseConnection, what: Deletable) -> Result<(), ServiceError> {
+    let (condition, label) = match what {
+        Deletable::Mailbox(id) => (suspension::Column::MailboxId.eq(id), "This mailbox"),
+        Deletable::Domain(id) => (suspension::Column::DomainId.eq(id), "This domain"),
+        Deletable::Company(id) => (suspension::Column::CompanyId.eq(id), "This company"),
+    };
+    refuse_if_suspended(db, sea_orm::Condition::all().add(condition), label).await
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Deletable {
+    Mailbox(i32),
+    Domain(i32),
+    Company(i32),
 }

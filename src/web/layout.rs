@@ -63,6 +63,12 @@ impl Caller {
             nav.push(NavLink { label: "Company", href: urls::company(company_id) });
         }
         nav.push(NavLink { label: "Look-up", href: urls::lookup() });
+        nav.push(NavLink { label: "Suspended", href: urls::suspended() });
+        if actor.may(Action::View, crate::authz::Place::Platform) {
+            nav.push(NavLink { label: "Audit log", href: urls::audit() });
+        } else if let (Role::Company, Some(company_id)) = (actor.role, actor.company_id) {
+            nav.push(NavLink { label: "Audit log", href: urls::company_audit(company_id) });
+        }
         if actor.role != Role::Domain {
             nav.push(NavLink { label: "Admin users", href: urls::admins() });
         }

@@ -241,7 +241,7 @@ async fn support_sees_the_suspension(
     let address = driver.find(By::Css("dl.facts dd")).await?;
     assert_eq!(text_of(&address).await?, "anna@alpha.example");
     let suspended = driver.find(By::Css(".service .svc-suspended")).await?;
-    assert_eq!(text_of(&suspended).await?, "Send Mail: Suspended (abuse measure)");
+    assert!(text_of(&suspended).await?.starts_with("Send Mail: Suspended (abuse measure"));
     screenshot(&driver, &format!("edit-mailbox-suspended-{backend}.png")).await?;
 
     // A mailbox with every service on is "Active", and not red.

@@ -3,7 +3,11 @@ use super::confirm::ConfirmPage;
 use super::{html, invalid, see_other};
 use crate::authz::{Action, Place};
 use crate::domain::{CompanyName, CompanyStatus, ComplaintAllowance};
+use crate::domain::{ContactKind, Role};
+use crate::services::abuse_contacts::{self, Contact};
 use crate::services::companies::{self, CompanyPolicy, CompanyRow};
+use crate::services::suspension_views::{self, RepeatOffender};
+use crate::services::suspensions::{self, Deletable};
 use crate::services::{self, FieldErrors, ServiceError, domains};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
@@ -12,6 +16,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
+use std::collections::HashMap;
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -60,6 +65,18 @@ pub struct CompanyPage {
     can_edit: bool,
     can_delete: bool,
     can_add_domain: bool,
+    can_read_audit: bool,
+    contacts: Vec<Contact>,
+    has_abuse_contact: bool,
+    suspended_total: i64,
+    suspended_by_domain: HashMap<i32, i64>,
+    repeat_offenders: Vec<RepeatOffender>,
+}
+
+impl CompanyPage {
+    pub fn suspended_in(&self, domain_id: &i32) -> i64 {
+        self.suspended_by_domain.get(domain_id).copied().unwrap_or(0)
+    }
 }
 
 pub async fn show(caller: Caller, path: web::Path<i32>) -> Result<CompanyPage, WebError> {
@@ -68,11 +85,21 @@ pub async fn show(caller: Caller, path: web::Path<i32>) -> Result<CompanyPage, W
     let domains = domains::list(caller.db(), &caller.actor, Some(id)).await?;
     let actor = &caller.actor;
     let place = Place::Company(id);
+    let contacts = abuse_contacts::list(caller.db(), actor, id).await?;
+    let suspended_by_domain = suspension_views::counts_by_domain(caller.db(), actor).await?;
+    let suspended_total =
+        suspension_views::counts_by_company(caller.db(), actor).await?.get(&id).copied().unwrap_or(0);
     Ok(CompanyPage {
         layout: caller.layout(),
         can_edit: actor.may(Action::EditCompany, place),
         can_delete: actor.may(Action::ManageCompanies, place),
         can_add_domain: actor.may(Action::ManageDomains, place),
+        can_read_audit: actor.role != Role::Domain,
+        has_abuse_contact: contacts.iter().any(|c| c.kind == ContactKind::Abuse),
+        contacts,
+        suspended_total,
+        suspended_by_domain,
+        repeat_offenders: suspension_views::repeat_offenders(caller.db(), id, None).await?,
         company,
         domains,
     })
@@ -130,6 +157,15 @@ pub struct CompanyFormPage {
     errors: FieldErrors,
     /// Status and complaint allowance are the platform's to set.
     can_edit_policy: bool,
+    /// Editing an existing company: its contacts are listed at the bottom.
+    company_id: Option<i32>,
+    contacts: Vec<Contact>,
+}
+
+impl CompanyFormPage {
+    pub fn has_abuse_contact(&self) -> bool {
+        self.contacts.iter().any(|c| c.kind == ContactKind::Abuse)
+    }
 }
 
 pub async fn new_form(caller: Caller) -> Result<HttpResponse, WebError> {
@@ -142,6 +178,8 @@ pub async fn new_form(caller: Caller) -> Result<HttpResponse, WebError> {
         form: CompanyForm::default(),
         errors: FieldErrors::default(),
         can_edit_policy: true,
+        company_id: None,
+        contacts: Vec::new(),
     };
     html(StatusCode::OK, &page)
 }
@@ -166,6 +204,8 @@ pub async fn create(caller: Caller, form: web::Form<CompanyForm>) -> Result<Http
             form,
             errors,
             can_edit_policy: true,
+            company_id: None,
+            contacts: Vec::new(),
         }),
         Err(other) => Err(other.into()),
     }
@@ -186,6 +226,8 @@ pub async fn edit_form(caller: Caller, path: web::Path<i32>) -> Result<HttpRespo
         },
         errors: FieldErrors::default(),
         can_edit_policy: caller.actor.may(Action::ManageCompanies, Place::Company(id)),
+        company_id: Some(id),
+        contacts: abuse_contacts::list(caller.db(), &caller.actor, id).await?,
     };
     html(StatusCode::OK, &page)
 }
@@ -219,6 +261,8 @@ pub async fn update(
             form,
             errors,
             can_edit_policy,
+            company_id: Some(id),
+            contacts: abuse_contacts::list(caller.db(), &caller.actor, id).await?,
         }),
         Err(other) => Err(other.into()),
     }
@@ -227,6 +271,7 @@ pub async fn update(
 pub async fn confirm_delete(caller: Caller, path: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let company = companies::get_for(caller.db(), &caller.actor, id, Action::ManageCompanies).await?;
+    suspensions::ensure_deletable(caller.db(), Deletable::Company(id)).await?;
     let contents = companies::contents(caller.db(), &caller.actor, id).await?;
     let page = ConfirmPage {
         layout: caller.layout(),

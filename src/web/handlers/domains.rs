@@ -4,6 +4,8 @@ use super::{html, invalid, see_other};
 use crate::authz::{Action, Place};
 use crate::domain::DomainName;
 use crate::services::mailboxes::{self, ListQuery, MailboxRow, SortKey};
+use crate::services::suspension_views::{self, RepeatOffender};
+use crate::services::suspensions::{self, Deletable};
 use crate::services::{FieldErrors, ServiceError, companies, domains};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
@@ -23,6 +25,8 @@ pub struct MailboxListParams {
     dir: String,
     after: Option<i32>,
     before: Option<i32>,
+    #[serde(default)]
+    suspended: String,
 }
 
 pub struct SortLink {
@@ -47,6 +51,9 @@ pub struct DomainPage {
     can_manage_mailboxes: bool,
     can_manage_domain: bool,
     can_see_company: bool,
+    suspended_only: bool,
+    suspended_count: i64,
+    repeat_offenders: Vec<RepeatOffender>,
 }
 
 pub async fn show(
@@ -59,13 +66,22 @@ pub async fn show(
     let domain = domains::get(caller.db(), &caller.actor, id).await?;
     let sort = SortKey::parse(&params.sort);
     let descending = params.dir == "desc";
-    let query =
-        ListQuery { search: params.q.clone(), sort, descending, after: params.after, before: params.before };
+    let query = ListQuery {
+        search: params.q.clone(),
+        sort,
+        descending,
+        after: params.after,
+        before: params.before,
+        suspended_only: params.suspended == "1",
+    };
     let page = mailboxes::list(caller.db(), &caller.actor, id, &query).await?;
     let link = |sort: SortKey, desc: bool, cursor: Option<(&str, &str)>| {
         let mut pairs: Vec<(&str, &str)> = Vec::new();
         if !params.q.is_empty() {
             pairs.push(("q", &params.q));
+        }
+        if params.suspended == "1" {
+            pairs.push(("suspended", "1"));
         }
         pairs.push(("sort", sort.as_str()));
         pairs.push(("dir", if desc { "desc" } else { "asc" }));
@@ -93,6 +109,10 @@ pub async fn show(
     .collect();
     let actor = &caller.actor;
     let paged = params.after.is_some() || params.before.is_some();
+    let suspended_count =
+        suspension_views::counts_by_domain(caller.db(), actor).await?.get(&id).copied().unwrap_or(0);
+    let repeat_offenders =
+        suspension_views::repeat_offenders(caller.db(), domain.company_id, Some(id)).await?;
     Ok(DomainPage {
         prev_url: page.prev.as_deref().map(|c| link(sort, descending, Some(("before", c)))),
         next_url: page.next.as_deref().map(|c| link(sort, descending, Some(("after", c)))),
@@ -106,6 +126,9 @@ pub async fn show(
         total: page.total,
         search: params.q,
         sort_links,
+        suspended_only: params.suspended == "1",
+        suspended_count,
+        repeat_offenders,
     })
 }
 
@@ -224,6 +247,7 @@ pub async fn update(
 pub async fn confirm_delete(caller: Caller, path: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let domain = domains::get_for(caller.db(), &caller.actor, id, Action::ManageDomains).await?;
+    suspensions::ensure_deletable(caller.db(), Deletable::Domain(id)).await?;
     let mailboxes = domain.mailbox_count;
     html(
         StatusCode::OK,

@@ -1,7 +1,7 @@
 //! The front page: what the signed-in person runs, with counts and shortcuts.
 use crate::authz::{Action, Place};
 use crate::domain::Role;
-use crate::services::{domains, overview};
+use crate::services::{abuse_contacts, domains, overview, suspension_views};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
 use askama::Template;
@@ -17,6 +17,9 @@ pub struct HomePage {
     show_domains: bool,
     companies_url: Option<String>,
     company_url: Option<String>,
+    suspended: i64,
+    /// For the platform: companies whose AUP notices have nowhere to go.
+    without_abuse_contact: Vec<(i32, String)>,
 }
 
 pub async fn index(caller: Caller) -> Result<HomePage, WebError> {
@@ -24,7 +27,15 @@ pub async fn index(caller: Caller) -> Result<HomePage, WebError> {
     let overview = overview::counts(caller.db(), actor).await?;
     let show_domains = matches!(actor.role, Role::Company | Role::Domain);
     let domains = if show_domains { domains::list(caller.db(), actor, None).await? } else { Vec::new() };
+    let suspended = suspension_views::counts_by_company(caller.db(), actor).await?.values().sum();
+    let without_abuse_contact = if actor.role == Role::Domain {
+        Vec::new()
+    } else {
+        abuse_contacts::companies_without(caller.db(), actor).await?
+    };
     Ok(HomePage {
+        suspended,
+        without_abuse_contact,
         layout: caller.layout(),
         role_label: actor.role.label(),
         overview,

@@ -1,7 +1,10 @@
 //! The support look-up: type part of an address, see each match with its company, domain and status.
 use super::{html, invalid};
+use crate::domain::{Service, ServiceState};
 use crate::services::ServiceError;
-use crate::services::lookup::{self, LookupResult};
+use crate::services::lookup::{self, LookupResult, LookupRow};
+use crate::services::suspension_views;
+use crate::services::suspensions::SuspensionRecord;
 use crate::web::WebError;
 use crate::web::layout::{Caller, Layout};
 use actix_web::http::StatusCode;
@@ -15,24 +18,100 @@ pub struct LookupQuery {
     q: String,
 }
 
+/// One match as the support desk needs it on the phone.
+pub struct DeskRow {
+    pub row: LookupRow,
+    /// Open suspensions: which service, since when, why (in plain words).
+    pub open: Vec<SuspensionRecord>,
+    /// Services an admin switched off (not an abuse measure).
+    pub disabled: Vec<&'static str>,
+    /// Who can lift it: the company's and the domain's admins.
+    pub lifters: Vec<String>,
+    /// A sentence the agent can read to the customer. It never says why: the seed asks that
+    /// the user not be told they are soft-suspended.
+    pub script: String,
+}
+
 #[derive(Template)]
 #[template(path = "lookup.html")]
 pub struct LookupPage {
     layout: Layout,
     q: String,
     result: Option<LookupResult>,
+    desk: Vec<DeskRow>,
     error: Option<String>,
     limit: usize,
 }
 
+fn script(row: &LookupRow, open: &[SuspensionRecord], disabled: &[&str]) -> String {
+    if !open.is_empty() {
+        let sending = open.iter().any(|s| matches!(s.service, Service::SendMail | Service::WebmailSend));
+        let what = if sending { "Sending mail from this address" } else { "Part of this mailbox's service" };
+        format!(
+            "{what} is paused by your email administrator at {}. Please ask them to turn it back on; \
+             reading and receiving mail work as usual.",
+            row.company_name
+        )
+    } else if !disabled.is_empty() {
+        format!(
+            "{} is switched off for this mailbox by {}'s administrator.",
+            disabled.join(", "),
+            row.company_name
+        )
+    } else {
+        "This mailbox is active: nothing is switched off.".to_owned()
+    }
+}
+
+async fn desk_rows(caller: &Caller, result: &LookupResult) -> Result<Vec<DeskRow>, WebError> {
+    let restricted: Vec<&LookupRow> =
+        result.rows.iter().filter(|r| !r.services.status().is_active()).collect();
+    let ids: Vec<i32> = restricted.iter().map(|r| r.mailbox_id).collect();
+    let places: Vec<(i32, i32)> = restricted.iter().map(|r| (r.company_id, r.domain_id)).collect();
+    let mut open = suspension_views::open_by_mailbox(caller.db(), &ids).await?;
+    let lifters = suspension_views::lifters(caller.db(), &places).await?;
+    Ok(result
+        .rows
+        .iter()
+        .map(|row| {
+            let open = open.remove(&row.mailbox_id).unwrap_or_default();
+            let disabled: Vec<&'static str> = row
+                .services
+                .iter()
+                .filter(|(_, state)| *state == ServiceState::Disabled)
+                .map(|(service, _)| service.label())
+                .collect();
+            DeskRow {
+                script: script(row, &open, &disabled),
+                lifters: if open.is_empty() {
+                    Vec::new()
+                } else {
+                    lifters.get(&row.domain_id).cloned().unwrap_or_default()
+                },
+                row: row.clone(),
+                open,
+                disabled,
+            }
+        })
+        .collect())
+}
+
 pub async fn search(caller: Caller, query: web::Query<LookupQuery>) -> Result<HttpResponse, WebError> {
     let q = query.into_inner().q;
-    let mut page = LookupPage { layout: caller.layout(), q, result: None, error: None, limit: lookup::LIMIT };
+    let mut page = LookupPage {
+        layout: caller.layout(),
+        q,
+        result: None,
+        desk: Vec::new(),
+        error: None,
+        limit: lookup::LIMIT,
+    };
     if page.q.trim().is_empty() {
         return html(StatusCode::OK, &page);
     }
     match lookup::search(caller.db(), &caller.actor, &page.q).await {
         Ok(result) => {
+            page.desk = desk_rows(&caller, &result).await?;
             page.result = Some(result);
             html(StatusCode::OK, &page)
         }

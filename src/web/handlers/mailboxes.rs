@@ -5,6 +5,7 @@ use crate::authz::{Action, Place};
 use crate::domain::{DisplayName, LocalPart, Service, ServiceState};
 use crate::services::mailboxes::{self, Mailbox, NewMailbox};
 use crate::services::passwords::{self, Secret};
+use crate::services::suspensions::{self, Deletable};
 use crate::services::{FieldErrors, ServiceError, domains};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
@@ -237,6 +238,7 @@ pub async fn set_password(
 pub async fn confirm_delete(caller: Caller, path: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let mailbox =
         mailboxes::get_for(caller.db(), &caller.actor, path.into_inner(), Action::ManageMailboxes).await?;
+    suspensions::ensure_deletable(caller.db(), Deletable::Mailbox(mailbox.id)).await?;
     html(
         StatusCode::OK,
         &ConfirmPage {
