@@ -3,7 +3,7 @@
 use super::{Page, ServiceError, authorize, sql};
 use crate::authz::{Action, Actor, Place};
 use crate::entity::audit_entry;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set};
 use serde_json::Value;
 
@@ -132,9 +132,12 @@ pub async fn list(
         conditions.push("at >= ?".into());
         values.push(from.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).into());
     }
-    if let Some(to) = filter.to {
+    // The day after `to`, if it is a day timestamps can hold (year 10000 is written "+10000-…",
+    // which SQLite's text comparison would sort before every entry).
+    let end = filter.to.and_then(|to| to.succ_opt()).filter(|d| d.year() <= 9999);
+    if let Some(end) = end.and_then(|d| d.and_hms_opt(0, 0, 0)) {
         conditions.push("at < ?".into());
-        values.push(to.succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()).into());
+        values.push(end.and_utc().into());
     }
     if let Some(before) = filter.before_id {
         conditions.push("id < ?".into());

@@ -5,7 +5,7 @@ use super::passwords::{self, Secret};
 use crate::domain::{Service, ServiceSet, ServiceState};
 use crate::entity::{company, domain, mailbox};
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, Set};
 
 const COMPANY_NAMES: &[&str] = &[
     "Northwind Traders",
@@ -187,6 +187,7 @@ pub async fn seed(
         }
         report.domain_ids.push(company_domains);
     }
+    add_demo_contacts(db, &report).await?;
     tidy_after_bulk_load(db).await?;
     Ok(report)
 }
@@ -226,8 +227,58 @@ async fn record_demo_suspensions(
             });
         }
     }
+    // The first suspended mailbox of each domain is a repeat offender: two earlier suspensions,
+    // reviewed and lifted, within the last 30 days.
+    if let Some(m) = suspended.first() {
+        for days_ago in [20, 9] {
+            let started = Utc::now() - chrono::Duration::days(days_ago);
+            for service in [Service::SendMail, Service::WebmailSend] {
+                rows.push(suspension::ActiveModel {
+                    mailbox_id: Set(Some(m.id)),
+                    address: Set(m.address.clone()),
+                    domain_id: Set(domain_id),
+                    company_id: Set(company_id),
+                    service: Set(service.key().to_owned()),
+                    previous_state: Set(ServiceState::Enabled.code()),
+                    reason: Set(crate::domain::SuspensionReason::SpamComplaints.as_str().to_owned()),
+                    evidence: Set("Demo data: 11 spam complaints within 24 hours (allowance 10).".to_owned()),
+                    started_at: Set(started),
+                    started_by: Set("system (complaint intake)".to_owned()),
+                    ended_at: Set(Some(started + chrono::Duration::hours(5))),
+                    ended_by: Set(Some("company".to_owned())),
+                    end_kind: Set(Some(crate::domain::LiftKind::EducatedAndLifted.as_str().to_owned())),
+                    end_note: Set(Some("Demo data: told the user to stop the newsletter; new password set.".into())),
+                    ..Default::default()
+                });
+            }
+        }
+    }
     for chunk in rows.chunks(500) {
         suspension::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+    }
+    Ok(())
+}
+
+/// Every demo company but the last gets an abuse contact, so the demo shows both the normal case
+/// and the warning for a company whose notices would go to the platform's address.
+async fn add_demo_contacts(db: &DatabaseConnection, report: &SeedReport) -> Result<(), ServiceError> {
+    use crate::entity::abuse_contact;
+    let now = Utc::now();
+    let count = report.company_ids.len();
+    for (index, company_id) in report.company_ids.iter().enumerate().take(count.saturating_sub(1)) {
+        let Some(domain_id) = report.domain_ids.get(index).and_then(|d| d.first()) else { continue };
+        let Some(domain) = domain::Entity::find_by_id(*domain_id).one(db).await? else { continue };
+        abuse_contact::ActiveModel {
+            company_id: Set(*company_id),
+            kind: Set("abuse".into()),
+            name: Set("Abuse desk".into()),
+            email: Set(format!("abuse@{}", domain.name)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
     }
     Ok(())
 }
