@@ -68,7 +68,7 @@ fn with_linked(services: &[Service]) -> Vec<Service> {
 
 /// The mailbox row, locked for this transaction (PostgreSQL `FOR UPDATE`; SQLite's write
 /// transaction already excludes other writers).
-async fn lock_mailbox(txn: &DatabaseTransaction, id: i32) -> Result<mailbox::Model, ServiceError> {
+pub(crate) async fn lock_mailbox(txn: &DatabaseTransaction, id: i32) -> Result<mailbox::Model, ServiceError> {
     mailbox::Entity::find_by_id(id).lock_exclusive().one(txn).await?.ok_or(ServiceError::NotFound)
 }
 
@@ -468,10 +468,15 @@ pub(crate) async fn refuse_if_suspended<C: ConnectionTrait>(
     let shown: Vec<&str> = addresses.iter().take(10).map(String::as_str).collect();
     let more =
         if addresses.len() > 10 { format!(" and {} more", addresses.len() - 10) } else { String::new() };
-    Err(ServiceError::Conflict(format!(
-        "{what} cannot be deleted while a mailbox is soft-suspended. Lift the suspension first: {}{more}.",
-        shown.join(", ")
-    )))
+    let message = if what == "This mailbox" {
+        format!("{} is soft-suspended: lift the suspension on its Status page first, then delete it.", shown.join(", "))
+    } else {
+        format!(
+            "{what} cannot be deleted while mailboxes in it are soft-suspended. Lift their suspensions first: {}{more}.",
+            shown.join(", ")
+        )
+    };
+    Err(ServiceError::Conflict(message))
 }
 
 /// For confirmation pages: refuses at once what the deletion itself would refuse, so the UI

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod authz_matrix;
 mod browser;
+mod browser_suspension;
 mod cli;
 mod companies;
 mod domains;
