@@ -46,6 +46,8 @@ pub enum Action {
     ManageMailboxes,
     /// Create, edit and delete admin users of the given role at this place.
     ManageAdmins(Role),
+    /// Platform machinery: API tokens, the complaint quarantine, reports pasted by hand.
+    ManagePlatform,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -40,3 +40,42 @@ impl std::fmt::Debug for WebArgs {
             .finish()
     }
 }
+
+/// Settings of the complaint intake and the AUP notices.
+#[derive(Debug, Clone, Args)]
+pub struct IntakeArgs {
+    /// Where AUP notices go for a company without an abuse contact (and that company is flagged).
+    #[arg(long, env = "MAILADMIN_PLATFORM_ABUSE_ADDRESS", default_value = "abuse@localhost")]
+    pub platform_abuse_address: String,
+
+    /// The dashboard's address as admins reach it, for the Status-page link in notices.
+    /// Defaults to http://<bind>/.
+    #[arg(long, env = "MAILADMIN_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Largest complaint report accepted, in bytes; larger ones are refused (413 / exit 65).
+    #[arg(long, env = "MAILADMIN_MAX_REPORT_BYTES", default_value_t = 1024 * 1024)]
+    pub max_report_bytes: usize,
+}
+
+/// The SMTP relay AUP notices are sent through.
+#[derive(Clone, Args)]
+pub struct SmtpArgs {
+    /// SMTP relay for notices, e.g. `smtp://127.0.0.1:25` (plain), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://host:465`. Unset: notices stay queued and readable on the Notices page.
+    #[arg(long, env = "MAILADMIN_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The From address of AUP notices.
+    #[arg(long, env = "MAILADMIN_NOTICE_FROM", default_value = "abuse-desk@localhost")]
+    pub notice_from: String,
+}
+
+impl std::fmt::Debug for SmtpArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpArgs")
+            .field("smtp_url", &self.smtp_url.as_ref().map(|u| crate::db::redacted(u)))
+            .field("notice_from", &self.notice_from)
+            .finish()
+    }
+}

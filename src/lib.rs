@@ -5,6 +5,8 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod entity;
+pub mod intake;
+pub mod notices;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

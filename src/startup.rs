@@ -1,6 +1,8 @@
 //! Binds the listeners and builds the server; tests bind port 0 and read the port back.
-use crate::config::WebArgs;
+use crate::config::{IntakeArgs, WebArgs};
+use crate::services::complaints::IntakeSettings;
 use crate::services::{ServiceError, settings};
+use crate::web::IntakeConfig;
 use actix_web::cookie::Key;
 use sea_orm::DatabaseConnection;
 use std::net::{SocketAddr, TcpListener};
@@ -11,11 +13,18 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(db: DatabaseConnection, web: &WebArgs) -> std::io::Result<Self> {
+    pub async fn build(db: DatabaseConnection, web: &WebArgs, intake: &IntakeArgs) -> std::io::Result<Self> {
         let key = session_key(&db, web.session_key.as_deref()).await.map_err(std::io::Error::other)?;
         let listener = TcpListener::bind(&web.bind)?;
         let address = listener.local_addr()?;
-        let server = crate::web::server(listener, db, key, web.secure_cookies)?;
+        let intake = IntakeConfig {
+            settings: IntakeSettings {
+                platform_address: intake.platform_abuse_address.clone(),
+                public_url: intake.public_url.clone().unwrap_or_else(|| format!("http://{address}/")),
+            },
+            max_report_bytes: intake.max_report_bytes,
+        };
+        let server = crate::web::server(listener, db, key, web.secure_cookies, intake)?;
         Ok(Self { address, server })
     }
 

@@ -9,6 +9,7 @@ mod m20261124_000004_create_mailbox_search;
 mod m20261124_000005_create_suspensions;
 mod m20261124_000006_create_abuse_contacts;
 mod m20261124_000007_create_audit_log;
+mod m20261124_000008_create_complaints;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_suspensions::Migration),
             Box::new(m20261124_000006_create_abuse_contacts::Migration),
             Box::new(m20261124_000007_create_audit_log::Migration),
+            Box::new(m20261124_000008_create_complaints::Migration),
         ]
     }
 }

@@ -18,6 +18,8 @@ pub struct Model {
     pub svc_webmail_send: i16,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Overrides the company's complaint allowance for this mailbox.
+    pub complaint_allowance: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

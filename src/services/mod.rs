@@ -3,13 +3,17 @@
 //! [`authz`](crate::authz) before it reads or writes.
 pub mod abuse_contacts;
 pub mod admins;
+pub mod api_tokens;
 pub mod audit;
 pub mod companies;
+pub mod complaint_views;
+pub mod complaints;
 pub mod domains;
 pub mod error;
 pub mod lookup;
 pub mod lookup_ids;
 pub mod mailboxes;
+pub mod notices;
 pub mod overview;
 pub mod passwords;
 pub mod seed;

@@ -5,7 +5,9 @@ use super::passwords::{self, Secret};
 use crate::domain::{Service, ServiceSet, ServiceState};
 use crate::entity::{company, domain, mailbox};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, Set,
+};
 
 const COMPANY_NAMES: &[&str] = &[
     "Northwind Traders",
@@ -247,7 +249,9 @@ async fn record_demo_suspensions(
                     ended_at: Set(Some(started + chrono::Duration::hours(5))),
                     ended_by: Set(Some("company".to_owned())),
                     end_kind: Set(Some(crate::domain::LiftKind::EducatedAndLifted.as_str().to_owned())),
-                    end_note: Set(Some("Demo data: told the user to stop the newsletter; new password set.".into())),
+                    end_note: Set(Some(
+                        "Demo data: told the user to stop the newsletter; new password set.".into(),
+                    )),
                     ..Default::default()
                 });
             }

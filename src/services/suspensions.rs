@@ -469,7 +469,10 @@ pub(crate) async fn refuse_if_suspended<C: ConnectionTrait>(
     let more =
         if addresses.len() > 10 { format!(" and {} more", addresses.len() - 10) } else { String::new() };
     let message = if what == "This mailbox" {
-        format!("{} is soft-suspended: lift the suspension on its Status page first, then delete it.", shown.join(", "))
+        format!(
+            "{} is soft-suspended: lift the suspension on its Status page first, then delete it.",
+            shown.join(", ")
+        )
     } else {
         format!(
             "{what} cannot be deleted while mailboxes in it are soft-suspended. Lift their suspensions first: {}{more}.",

@@ -23,6 +23,14 @@ pub use error::WebError;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub throttle: SignInThrottle,
+    pub intake: IntakeConfig,
+}
+
+/// What the complaint intake needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct IntakeConfig {
+    pub settings: crate::services::complaints::IntakeSettings,
+    pub max_report_bytes: usize,
 }
 
 /// The name of the session cookie.
@@ -37,8 +45,9 @@ pub fn server(
     db: DatabaseConnection,
     key: Key,
     secure_cookies: bool,
+    intake: IntakeConfig,
 ) -> std::io::Result<actix_web::dev::Server> {
-    let state = web::Data::new(AppState { db, throttle: SignInThrottle::default() });
+    let state = web::Data::new(AppState { db, throttle: SignInThrottle::default(), intake });
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
             .cookie_name(SESSION_COOKIE.to_owned())

@@ -1,7 +1,7 @@
 //! The whole URL table. The macro both registers each route and lists it in [`ROUTES`], so
 //! the authorization-matrix test can check that it covers every route that exists.
 use super::handlers::{
-    account, admins, assets, audit, auth, companies, contacts, domains, health, home, lookup, mailboxes,
+    account, admins, api, assets, audit, auth, companies, contacts, domains, health, home, lookup, mailboxes,
     status,
 };
 use actix_web::web;
@@ -19,6 +19,7 @@ macro_rules! routes {
 
 routes! {
     get "/healthz" => health::check,
+    post "/api/v1/complaints" => api::post_complaint,
     get "/static/style.css" => assets::stylesheet,
     get "/login" => auth::login_form,
     post "/login" => auth::login,

@@ -15,11 +15,17 @@
 //! would answer 303 and fail its cell. Destructive cells come last. At the end, the platform
 //! admin checks that every object whose change was refused still exists.
 //!
+//! The fixture has no suspensions and no contacts: each run adds some first ([`seed_extra`]).
+//! Suspensions block deletions, so the suspension cells come before every deletion and every
+//! confirmation page, and whoever may lift a suspension lifts each one in their scope there.
+//!
 //! `every_route_is_in_the_matrix` (no database) fails when a route exists that the matrix does
 //! not cover for every caller.
 use crate::db_tests;
 use crate::helpers::*;
-use mailadmin::entity::{admin_domain, admin_user, company, domain, mailbox};
+use mailadmin::domain::{ContactKind, DisplayName, LocalPart, MailboxAddress};
+use mailadmin::entity::{abuse_contact, admin_domain, admin_user, company, domain, mailbox, suspension};
+use mailadmin::services::{abuse_contacts, admins, mailboxes, passwords::Secret};
 use mailadmin::web::routes::ROUTES;
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 use std::fmt::Write as _;
@@ -61,6 +67,8 @@ enum Expect {
     R303,
     /// 303 to `/login…`: sign in first.
     Login,
+    /// 401: the JSON API takes a bearer token, never a session.
+    R401,
     /// 403: visible, but the role may not do this.
     R403,
     /// 404: outside the caller's part of the hierarchy, or not there at all.
@@ -70,13 +78,14 @@ enum Expect {
     /// 422: the form is refused.
     R422,
 }
-use Expect::{Login, R200, R303, R403, R404, R409, R422};
+use Expect::{Login, R200, R303, R401, R403, R404, R409, R422};
 
 impl Expect {
     fn status(self) -> u16 {
         match self {
             R200 => 200,
             R303 | Login => 303,
+            R401 => 401,
             R403 => 403,
             R404 => 404,
             R409 => 409,
@@ -89,6 +98,7 @@ impl Expect {
             R200 => "200",
             R303 => "303",
             Login => "303 /login",
+            R401 => "401",
             R403 => "403",
             R404 => "404",
             R409 => "409",
@@ -246,6 +256,43 @@ fn domain_ids_form(domain_ids: &[i32]) -> Vec<(String, String)> {
     domain_ids.iter().map(|d| ("domain_ids".to_owned(), d.to_string())).collect()
 }
 
+/// Ticks Send Mail and POP3, with a reason and evidence: valid whether or not they are suspended.
+fn suspend_form(n: u32) -> Vec<(String, String)> {
+    form(&[
+        ("suspend_send_mail", "on"),
+        ("suspend_pop3", "on"),
+        ("reason", "spam_complaints"),
+        ("evidence", &format!("Matrix evidence {n}: 14 complaints in an hour")),
+    ])
+}
+
+fn educate_form(n: u32) -> Vec<(String, String)> {
+    let password = format!("matrix-password-{n}");
+    form(&[
+        ("note", &format!("Matrix note {n}: explained the acceptable use policy")),
+        ("new_password", &password),
+        ("confirm", &password),
+    ])
+}
+
+/// Technical contacts, so that adding one never gives a company another abuse contact.
+fn new_contact_form(n: u32) -> Vec<(String, String)> {
+    form(&[
+        ("kind", "technical"),
+        ("name", &format!("Matrix Contact {n}")),
+        ("email", &format!("tech{n}@matrix.example")),
+    ])
+}
+
+/// An abuse contact stays one: changing the kind of the last would be refused.
+fn edit_contact_form(n: u32) -> Vec<(String, String)> {
+    form(&[
+        ("kind", "abuse"),
+        ("name", &format!("Matrix Abuse {n}")),
+        ("email", &format!("abuse{n}@matrix.example")),
+    ])
+}
+
 fn href(path: String) -> String {
     format!("href=\"{path}\"")
 }
@@ -274,6 +321,20 @@ fn id_routes(n: u32) -> Vec<(&'static str, &'static str, Form)> {
         ("post", "/mailboxes/{id}/password", mailbox_password_form(n)),
         ("get", "/mailboxes/{id}/delete", vec![]),
         ("post", "/mailboxes/{id}/delete", vec![]),
+        ("get", "/mailboxes/{id}/status", vec![]),
+        ("post", "/mailboxes/{id}/status", suspend_form(n)),
+        ("post", "/mailboxes/{id}/lift", vec![]),
+        ("post", "/mailboxes/{id}/educate", educate_form(n)),
+        ("get", "/mailboxes/{id}/lift-and-delete", vec![]),
+        ("post", "/mailboxes/{id}/lift-and-delete", vec![]),
+        ("get", "/companies/{id}/contacts/new", vec![]),
+        ("post", "/companies/{id}/contacts/new", new_contact_form(n)),
+        ("get", "/contacts/{id}/edit", vec![]),
+        ("post", "/contacts/{id}/edit", edit_contact_form(n)),
+        ("get", "/contacts/{id}/delete", vec![]),
+        ("post", "/contacts/{id}/delete", vec![]),
+        ("get", "/companies/{id}/audit", vec![]),
+        ("get", "/companies/{id}/audit/export", vec![]),
         ("get", "/admins/{id}", vec![]),
         ("post", "/admins/{id}/domains", vec![]),
         ("post", "/admins/{id}/password", admin_password_form()),
@@ -282,9 +343,73 @@ fn id_routes(n: u32) -> Vec<(&'static str, &'static str, Form)> {
     ]
 }
 
+/// What each run adds to the fixture, through the services.
+struct Extra {
+    /// One more mailbox in each of domain_a, domain_a2 and domain_b, suspended, for *lift and
+    /// delete the account*; mailbox_a, mailbox_a2 and mailbox_b are suspended too.
+    leaver_a: i32,
+    leaver_a2: i32,
+    leaver_b: i32,
+    /// A's two abuse contacts (so removing the first is not removing the last), and B's one.
+    contact_a: i32,
+    contact_a_last: i32,
+    contact_b: i32,
+    /// The address of every suspended mailbox, by id.
+    addresses: Vec<(i32, String)>,
+}
+
+impl Extra {
+    fn address(&self, id: i32) -> String {
+        self.addresses.iter().find(|(m, _)| *m == id).map(|(_, a)| a.clone()).expect("a suspended mailbox")
+    }
+}
+
+async fn create_leaver(db: &DatabaseConnection, domain_id: i32, local: &str) -> i32 {
+    let new = mailboxes::NewMailbox {
+        local_part: LocalPart::parse(local).expect("local part"),
+        display_name: DisplayName::parse("Leaving User").expect("display name"),
+        password: Secret::new("mailbox-password".into()),
+    };
+    mailboxes::create(db, &admins::system_actor("fixture"), domain_id, new).await.expect("create leaver")
+}
+
+async fn create_abuse_contact(db: &DatabaseConnection, company_id: i32, email: &str) -> i32 {
+    let input = abuse_contacts::ContactInput {
+        kind: ContactKind::Abuse,
+        name: DisplayName::parse("Abuse Desk").expect("name"),
+        email: MailboxAddress::parse(email).expect("email"),
+    };
+    abuse_contacts::create(db, &admins::system_actor("fixture"), company_id, input)
+        .await
+        .expect("create contact")
+}
+
+/// Suspends Send Mail of mailbox_a, mailbox_a2, mailbox_b and three leavers, and gives A two
+/// abuse contacts and B one.
+async fn seed_extra(db: &DatabaseConnection, fx: &Fixture) -> Extra {
+    let leaver_a = create_leaver(db, fx.domain_a, "dora").await;
+    let leaver_a2 = create_leaver(db, fx.domain_a2, "olga").await;
+    let leaver_b = create_leaver(db, fx.domain_b, "bodo").await;
+    let mut addresses = Vec::new();
+    for id in [fx.mailbox_a, fx.mailbox_a2, fx.mailbox_b, leaver_a, leaver_a2, leaver_b] {
+        suspend_send_mail(db, id).await;
+        let model = mailbox::Entity::find_by_id(id).one(db).await.expect("query").expect("mailbox");
+        addresses.push((id, model.address));
+    }
+    Extra {
+        leaver_a,
+        leaver_a2,
+        leaver_b,
+        contact_a: create_abuse_contact(db, fx.company_a, "abuse@alpha.example").await,
+        contact_a_last: create_abuse_contact(db, fx.company_a, "abuse2@alpha.example").await,
+        contact_b: create_abuse_contact(db, fx.company_b, "abuse@beta.example").await,
+        addresses,
+    }
+}
+
 /// The whole matrix, as caller `who` walks it, in order. Laid out as a table, one line a cell.
 #[rustfmt::skip]
-fn matrix(who: Who, fx: &Fixture) -> Vec<Cell> {
+fn matrix(who: Who, fx: &Fixture, x: &Extra) -> Vec<Cell> {
     let mut t = Table { who, cells: Vec::new(), counter: 0 };
     let company = |id: i32| format!("/companies/{id}");
     let domain = |id: i32| format!("/domains/{id}");
@@ -313,6 +438,9 @@ fn matrix(who: Who, fx: &Fixture) -> Vec<Cell> {
     t.get("/login", "/login".into(), "-", [R200, R303, R303, R303, R303]);
     let wrong = form(&[("login", "plat"), ("password", "wrong-password")]);
     t.post("/login", "/login".into(), "wrong password", wrong, [R422, R422, R422, R422, R422]);
+    // The complaint API answers bearer tokens only: a signed-in session is no token.
+    let complaint = form(&[("feedback_type", "abuse"), ("address", "anna@alpha.example")]);
+    t.post("/api/v1/complaints", "/api/v1/complaints".into(), "no token", complaint, [R401, R401, R401, R401, R401]);
 
     // ---- Home, look-up, own password -------------------------------------------------
     t.get("/", "/".into(), "-", signed_in(R200, R200, R200, R200))
@@ -328,6 +456,78 @@ fn matrix(who: Who, fx: &Fixture) -> Vec<Cell> {
     t.get("/account/password", "/account/password".into(), "self", signed_in(R200, R200, R200, R200));
     let own_password = admin_password_form();
     t.post("/account/password", "/account/password".into(), "self", own_password, signed_in(R303, R303, R303, R303));
+
+    // ---- Suspensions: before every deletion and confirmation page, which they block ---------
+    // Send Mail of mailbox_a, mailbox_a2, mailbox_b and of a leaver per domain is suspended.
+    // Whoever may manage a mailbox lifts its suspension here (and deletes the leavers), so the
+    // cells below keep their meaning; what a caller may not lift stays suspended, and every
+    // deletion of it is refused (403/404) before the suspension counts.
+    let status = |id: i32| format!("/mailboxes/{id}/status");
+    // A listed suspended mailbox: the link to its Status page, and its address.
+    let listed = |ids: &[i32]| -> Vec<String> {
+        ids.iter().flat_map(|id| [href(status(*id)), x.address(*id)]).collect()
+    };
+    let (la, la2, lb) = (x.leaver_a, x.leaver_a2, x.leaver_b);
+    let (in_a, in_b) = (listed(&[ma, ma2, la, la2]), listed(&[mb, lb]));
+    let everywhere = listed(&[ma, ma2, mb, la, la2, lb]);
+    t.get("/suspended", "/suspended".into(), "-", signed_in(R200, R200, R200, R200))
+        .links(Platform, &everywhere, &[])
+        .links(Support, &everywhere, &[])
+        .links(CompanyA, &in_a, &in_b)
+        .links(DomainA, &listed(&[ma, la]), &[listed(&[ma2, la2]), in_b.clone()].concat());
+    // One company's list asks whether the company is visible: to a domain admin none is.
+    let suspended_of = |id: i32| format!("/suspended?company={id}");
+    t.get("/suspended", suspended_of(a), "company A", signed_in(R200, R200, R200, R404))
+        .links(Platform, &in_a, &in_b)
+        .links(Support, &in_a, &in_b)
+        .links(CompanyA, &in_a, &in_b);
+    t.get("/suspended", suspended_of(b), "company B", signed_in(R200, R200, R404, R404))
+        .links(Platform, &in_b, &in_a)
+        .links(Support, &in_b, &in_a);
+    t.get("/suspended", suspended_of(999_999), "missing company", signed_in(R404, R404, R404, R404));
+
+    // The Status page is a view (support reads it, without the forms to lift); everything done
+    // on it manages mailboxes.
+    let lift_form = |id: i32| format!("action=\"/mailboxes/{id}/lift\"");
+    t.get("/mailboxes/{id}/status", status(ma), "mailbox_a",   signed_in(R200, R200, R200, R200))
+        .links(Platform, &[lift_form(ma)], &[])
+        .links(Support, &[], &[lift_form(ma)])
+        .links(CompanyA, &[lift_form(ma)], &[])
+        .links(DomainA, &[lift_form(ma)], &[]);
+    t.get("/mailboxes/{id}/status", status(ma2), "mailbox_a2", signed_in(R200, R200, R200, R404));
+    t.get("/mailboxes/{id}/status", status(mb), "mailbox_b",   signed_in(R200, R200, R404, R404));
+    let lift = |id: i32| format!("/mailboxes/{id}/lift");
+    t.post("/mailboxes/{id}/lift", lift(ma), "mailbox_a", vec![],   signed_in(R303, R403, R303, R303));
+    t.post("/mailboxes/{id}/lift", lift(ma2), "mailbox_a2", vec![], signed_in(R303, R403, R303, R404));
+    t.post("/mailboxes/{id}/lift", lift(mb), "mailbox_b", vec![],   signed_in(R303, R403, R404, R404));
+    // Lifted already (by those who may): nothing is suspended.
+    t.post("/mailboxes/{id}/lift", lift(ma), "mailbox_a, lifted", vec![],   signed_in(R409, R403, R409, R409));
+    t.post("/mailboxes/{id}/lift", lift(ma2), "mailbox_a2, lifted", vec![], signed_in(R409, R403, R409, R404));
+    t.post("/mailboxes/{id}/lift", lift(mb), "mailbox_b, lifted", vec![],   signed_in(R409, R403, R404, R404));
+    // Newly ticked without reason and evidence: refused as a form, after the authorization check.
+    let no_evidence = form(&[("suspend_send_mail", "on")]);
+    t.post("/mailboxes/{id}/status", status(ma), "mailbox_a, no evidence", no_evidence, signed_in(R422, R403, R422, R422));
+    let n = t.fresh();
+    t.post("/mailboxes/{id}/status", status(ma), "mailbox_a", suspend_form(n), signed_in(R303, R403, R303, R303));
+    let n = t.fresh();
+    t.post("/mailboxes/{id}/status", status(ma2), "mailbox_a2", suspend_form(n), signed_in(R303, R403, R303, R404));
+    let n = t.fresh();
+    t.post("/mailboxes/{id}/status", status(mb), "mailbox_b", suspend_form(n), signed_in(R303, R403, R404, R404));
+    // Educate and lift (with a new password) lifts what was just suspended again.
+    let educate = |id: i32| format!("/mailboxes/{id}/educate");
+    let n = t.fresh();
+    t.post("/mailboxes/{id}/educate", educate(ma), "mailbox_a", educate_form(n), signed_in(R303, R403, R303, R303));
+    let n = t.fresh();
+    t.post("/mailboxes/{id}/educate", educate(ma2), "mailbox_a2", educate_form(n), signed_in(R303, R403, R303, R404));
+    let n = t.fresh();
+    t.post("/mailboxes/{id}/educate", educate(mb), "mailbox_b", educate_form(n), signed_in(R303, R403, R404, R404));
+    let lift_and_delete = |id: i32| format!("/mailboxes/{id}/lift-and-delete");
+    t.get("/mailboxes/{id}/lift-and-delete", lift_and_delete(la), "leaver in domain_a",             signed_in(R200, R403, R200, R200));
+    t.get("/mailboxes/{id}/lift-and-delete", lift_and_delete(la2), "leaver in domain_a2",           signed_in(R200, R403, R200, R404));
+    t.get("/mailboxes/{id}/lift-and-delete", lift_and_delete(lb), "leaver in domain_b",             signed_in(R200, R403, R404, R404));
+    t.post("/mailboxes/{id}/lift-and-delete", lift_and_delete(la), "leaver in domain_a", vec![],    signed_in(R303, R403, R303, R303));
+    t.post("/mailboxes/{id}/lift-and-delete", lift_and_delete(la2), "leaver in domain_a2", vec![],  signed_in(R303, R403, R303, R404));
+    t.post("/mailboxes/{id}/lift-and-delete", lift_and_delete(lb), "leaver in domain_b", vec![],    signed_in(R303, R403, R404, R404));
 
     // ---- Companies ------------------------------------------------------------------
     let both_companies = [href(company(a)), href(company(b))];
@@ -356,6 +556,32 @@ fn matrix(who: Who, fx: &Fixture) -> Vec<Cell> {
     t.post("/companies/{id}/domains/new", new_domain(a), "company A", domain_form(n), signed_in(R303, R403, R303, R404));
     let n = t.fresh();
     t.post("/companies/{id}/domains/new", new_domain(b), "company B", domain_form(n), signed_in(R303, R403, R404, R404));
+
+    // ---- Contacts (kept on Edit Company: changing them is editing the company) ---------------
+    // To a domain admin no company is visible: 404.
+    let new_contact = |id: i32| format!("/companies/{id}/contacts/new");
+    let contact = |id: i32| format!("/contacts/{id}");
+    let (ca, ca_last, cb) = (x.contact_a, x.contact_a_last, x.contact_b);
+    t.get("/companies/{id}/contacts/new", new_contact(a), "company A", signed_in(R200, R403, R200, R404));
+    t.get("/companies/{id}/contacts/new", new_contact(b), "company B", signed_in(R200, R403, R404, R404));
+    let n = t.fresh();
+    t.post("/companies/{id}/contacts/new", new_contact(a), "company A", new_contact_form(n), signed_in(R303, R403, R303, R404));
+    let n = t.fresh();
+    t.post("/companies/{id}/contacts/new", new_contact(b), "company B", new_contact_form(n), signed_in(R303, R403, R404, R404));
+    t.get("/contacts/{id}/edit", contact(ca) + "/edit", "A's abuse contact", signed_in(R200, R403, R200, R404));
+    t.get("/contacts/{id}/edit", contact(cb) + "/edit", "B's abuse contact", signed_in(R200, R403, R404, R404));
+    let n = t.fresh();
+    t.post("/contacts/{id}/edit", contact(ca) + "/edit", "A's abuse contact", edit_contact_form(n), signed_in(R303, R403, R303, R404));
+    let n = t.fresh();
+    t.post("/contacts/{id}/edit", contact(cb) + "/edit", "B's abuse contact", edit_contact_form(n), signed_in(R303, R403, R404, R404));
+    t.get("/contacts/{id}/delete", contact(ca) + "/delete", "A's abuse contact", signed_in(R200, R403, R200, R404));
+    t.get("/contacts/{id}/delete", contact(cb) + "/delete", "B's abuse contact", signed_in(R200, R403, R404, R404));
+    t.post("/contacts/{id}/delete", contact(ca) + "/delete", "A's abuse contact", vec![], signed_in(R303, R403, R303, R404));
+    // Now A's other abuse contact is its last (for those who removed the first): it goes only
+    // with ?confirm_last=yes.
+    t.post("/contacts/{id}/delete", contact(ca_last) + "/delete", "A's last abuse contact", vec![],                   signed_in(R409, R403, R409, R404));
+    t.post("/contacts/{id}/delete", contact(ca_last) + "/delete?confirm_last=yes", "A's last, confirmed", vec![],     signed_in(R303, R403, R303, R404));
+    t.post("/contacts/{id}/delete", contact(cb) + "/delete?confirm_last=yes", "B's last, confirmed", vec![],          signed_in(R303, R403, R404, R404));
 
     // ---- Domains (domain_a2 is comp-a's, not dom-a's) ------------------------------------
     t.get("/domains/{id}", domain(da), "domain_a", signed_in(R200, R200, R200, R200))
@@ -496,6 +722,33 @@ fn matrix(who: Who, fx: &Fixture) -> Vec<Cell> {
     t.get("/admins/{id}/delete", delete_admin(acb), "admin comp-b",  signed_in(R200, R403, R404, R404));
     t.get("/admins/{id}/delete", delete_admin(adb), "admin dom-b",   signed_in(R200, R403, R404, R404));
 
+    // ---- Audit log ----------------------------------------------------------------------
+    // The platform-wide log is the platform's and the support desk's; a company admin reads
+    // their company's only. A domain admin gets 404 for every log, not 403: the platform log is
+    // outside their scope, and a company's log first asks whether the company is visible, which
+    // to a domain admin none is (the audit service's own 403 for domain admins is never reached).
+    // A company's log never shows another company's objects; the export (every entry, not a
+    // page of 50) shows the company's own fixture mailbox too.
+    let (anna, bert) = (x.address(ma), x.address(mb));
+    t.get("/audit", "/audit".into(), "-",                signed_in(R200, R200, R404, R404));
+    t.get("/audit/export", "/audit/export".into(), "-",  signed_in(R200, R200, R404, R404))
+        .links(Platform, &[anna.clone(), bert.clone()], &[])
+        .links(Support, &[anna.clone(), bert.clone()], &[]);
+    t.get("/companies/{id}/audit", company(a) + "/audit", "company A", signed_in(R200, R200, R200, R404))
+        .links(Platform, &[], &[bert.clone()])
+        .links(Support, &[], &[bert.clone()])
+        .links(CompanyA, &[], &[bert.clone()]);
+    t.get("/companies/{id}/audit", company(b) + "/audit", "company B", signed_in(R200, R200, R404, R404))
+        .links(Platform, &[], &[anna.clone()])
+        .links(Support, &[], &[anna.clone()]);
+    t.get("/companies/{id}/audit/export", company(a) + "/audit/export", "company A", signed_in(R200, R200, R200, R404))
+        .links(Platform, &[anna.clone()], &[bert.clone()])
+        .links(Support, &[anna.clone()], &[bert.clone()])
+        .links(CompanyA, &[anna.clone()], &[bert.clone()]);
+    t.get("/companies/{id}/audit/export", company(b) + "/audit/export", "company B", signed_in(R200, R200, R404, R404))
+        .links(Platform, &[bert.clone()], &[anna.clone()])
+        .links(Support, &[bert.clone()], &[anna.clone()]);
+
     // ---- Ids that do not exist, and ids that are not numbers -----------------------------
     let n = t.fresh();
     for (bad, object) in [("999999", "missing id"), ("abc", "non-numeric id")] {
@@ -533,7 +786,7 @@ fn matrix(who: Who, fx: &Fixture) -> Vec<Cell> {
 }
 
 /// The rows of every table the matrix touches, one string per table.
-async fn snapshot(db: &DatabaseConnection) -> [(&'static str, String); 5] {
+async fn snapshot(db: &DatabaseConnection) -> [(&'static str, String); 7] {
     let companies =
         company::Entity::find().order_by_asc(company::Column::Id).all(db).await.expect("companies");
     let domains = domain::Entity::find().order_by_asc(domain::Column::Id).all(db).await.expect("domains");
@@ -547,20 +800,33 @@ async fn snapshot(db: &DatabaseConnection) -> [(&'static str, String); 5] {
         .all(db)
         .await
         .expect("admin domains");
+    let contacts = abuse_contact::Entity::find()
+        .order_by_asc(abuse_contact::Column::Id)
+        .all(db)
+        .await
+        .expect("contacts");
+    let suspensions =
+        suspension::Entity::find().order_by_asc(suspension::Column::Id).all(db).await.expect("suspensions");
     [
         ("company", format!("{companies:?}")),
         ("domain", format!("{domains:?}")),
         ("mailbox", format!("{mailboxes:?}")),
         ("admin_user", format!("{admins:?}")),
         ("admin_domain", format!("{links:?}")),
+        ("abuse_contact", format!("{contacts:?}")),
+        ("suspension", format!("{suspensions:?}")),
     ]
 }
 
-/// The page showing the object a path points at: `/domains/3/edit` → `/domains/3`.
+/// The page showing the object a path points at: `/domains/3/edit` → `/domains/3`; a contact
+/// has no page of its own but its edit form: `/contacts/5/delete` → `/contacts/5/edit`.
 fn object_page(path: &str) -> Option<String> {
     let mut parts = path.trim_start_matches('/').split('/');
     let (kind, id) = (parts.next()?, parts.next()?);
     let numeric = id.parse::<i32>().is_ok_and(|id| id != 999_999);
+    if numeric && kind == "contacts" {
+        return Some(format!("/contacts/{id}/edit"));
+    }
     (numeric && ["companies", "domains", "mailboxes", "admins"].contains(&kind))
         .then(|| format!("/{kind}/{id}"))
 }
@@ -574,7 +840,8 @@ struct Miss {
 /// Walks the matrix as `who` and fails with every wrong cell listed.
 async fn walk(app: TestApp, who: Who) {
     let fx = seed_fixture(&app.db).await;
-    let cells = matrix(who, &fx);
+    let x = seed_extra(&app.db, &fx).await;
+    let cells = matrix(who, &fx, &x);
     let mut client = match who.login() {
         Some(login) => app.signed_in(login).await,
         // A session with a CSRF token, so that POSTs get past the CSRF check to the sign-in check.
@@ -643,7 +910,8 @@ async fn walk(app: TestApp, who: Who) {
     let plat = app.signed_in("plat").await;
     let deleted: Vec<String> = cells
         .iter()
-        .filter(|c| c.may_change() && c.pattern.ends_with("/delete"))
+        // `…/delete`, and `/mailboxes/{id}/lift-and-delete`.
+        .filter(|c| c.may_change() && c.pattern.ends_with("delete"))
         .filter_map(|c| object_page(&c.path))
         .collect();
     let mut survivors: Vec<String> = cells
@@ -750,6 +1018,19 @@ fn fake_fixture() -> Fixture {
     }
 }
 
+fn fake_extra() -> Extra {
+    let addresses = [21, 22, 23, 24, 25, 26].map(|id| (id, format!("m{id}@example.test"))).to_vec();
+    Extra {
+        leaver_a: 24,
+        leaver_a2: 25,
+        leaver_b: 26,
+        contact_a: 41,
+        contact_a_last: 42,
+        contact_b: 43,
+        addresses,
+    }
+}
+
 /// Whether `path` (query string aside) is an instance of `pattern`.
 fn matches_pattern(pattern: &str, path: &str) -> bool {
     let path = path.split('?').next().unwrap_or(path);
@@ -766,10 +1047,10 @@ fn matches_pattern(pattern: &str, path: &str) -> bool {
 
 #[test]
 fn every_route_is_in_the_matrix() {
-    let fx = fake_fixture();
+    let (fx, x) = (fake_fixture(), fake_extra());
     let mut problems = Vec::new();
     for who in Who::ALL {
-        let cells = matrix(who, &fx);
+        let cells = matrix(who, &fx, &x);
         for (method, pattern) in ROUTES {
             if !cells.iter().any(|c| c.method == *method && c.pattern == *pattern) {
                 problems.push(format!("{}: no cell for {} {pattern}", who.label(), method.to_uppercase()));

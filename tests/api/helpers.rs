@@ -89,7 +89,12 @@ pub async fn spawn_app_on(backend: Backend, database_url: &str) -> TestApp {
     let db = mailadmin::db::connect(database_url).await.expect("connect to the test database");
     mailadmin::db::migrate(&db).await.expect("migrations");
     let web = WebArgs { bind: "127.0.0.1:0".into(), session_key: None, secure_cookies: false };
-    let app = mailadmin::startup::Application::build(db.clone(), &web).await.expect("build app");
+    let intake = mailadmin::config::IntakeArgs {
+        platform_abuse_address: "abuse-desk@platform.test".into(),
+        public_url: None,
+        max_report_bytes: 1024 * 1024,
+    };
+    let app = mailadmin::startup::Application::build(db.clone(), &web, &intake).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp { address, db, backend }

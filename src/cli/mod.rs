@@ -1,5 +1,6 @@
-//! The `mailadmin` command: serve, migrate, create-admin, seed-demo.
-use crate::config::{DatabaseArgs, WebArgs};
+//! The `mailadmin` command: serve, migrate, ingest-arf, create-admin, seed-demo.
+mod ingest;
+use crate::config::{DatabaseArgs, IntakeArgs, SmtpArgs, WebArgs};
 use crate::domain::{AdminLogin, DomainName, Role};
 use crate::services::{self, ServiceError, admins, passwords::Secret, seed};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -23,6 +24,10 @@ pub enum Command {
     Serve {
         #[command(flatten)]
         web: WebArgs,
+        #[command(flatten)]
+        intake: IntakeArgs,
+        #[command(flatten)]
+        smtp: SmtpArgs,
         /// On an empty database, seed demo companies, domains, mailboxes and one sign-in per
         /// role, and print them. On a database with data, seeds nothing.
         #[arg(long)]
@@ -30,6 +35,13 @@ pub enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Read one spam-complaint report (ARF, RFC 5965) on standard input and store it; for a
+    /// Postfix pipe transport or an aliases(5) entry. Exit status: 0 stored (or a duplicate),
+    /// 65 not a report (kept in quarantine), 75 database unreachable (the MTA retries later).
+    IngestArf {
+        #[command(flatten)]
+        intake: IntakeArgs,
+    },
     /// Create an admin user. Reads the password (one line, at least 10 characters) from
     /// standard input, so scripts can pipe it in. Exits 2 on an unknown company or domain or a
     /// login that exists.
@@ -85,6 +97,10 @@ const EXIT_USAGE: u8 = 2;
 
 pub async fn run(cli: Cli) -> ExitCode {
     let url = cli.database.database_url.clone();
+    // ingest-arf answers the MTA in sysexits terms, so it handles the database itself.
+    if let Command::IngestArf { intake } = &cli.command {
+        return ingest::run(&url, intake).await;
+    }
     let db = match crate::db::connect(&url).await {
         Ok(db) => db,
         Err(e) => {
@@ -101,7 +117,8 @@ pub async fn run(cli: Cli) -> ExitCode {
             println!("migrations applied to {}", crate::db::redacted(&url));
             Ok(())
         }
-        Command::Serve { web, demo } => serve(db, web, demo).await,
+        Command::Serve { web, intake, smtp, demo } => serve(db, web, intake, smtp, demo).await,
+        Command::IngestArf { .. } => unreachable!("handled above"),
         Command::CreateAdmin { login, role, company, domains } => {
             create_admin(&db, &login, role.into(), company, domains).await
         }
@@ -238,7 +255,14 @@ async fn seed_demo(db: &DatabaseConnection) -> Result<(), CommandError> {
     Ok(())
 }
 
-async fn serve(db: DatabaseConnection, web: WebArgs, demo: bool) -> Result<(), CommandError> {
+async fn serve(
+    db: DatabaseConnection,
+    web: WebArgs,
+    intake: IntakeArgs,
+    smtp: SmtpArgs,
+    demo: bool,
+) -> Result<(), CommandError> {
+    let sender = crate::notices::NoticeSender::from_args(&smtp).map_err(CommandError::Usage)?;
     let empty = !admins::any_exist(&db).await? && services::lookup_ids::no_companies(&db).await?;
     let url = format!("http://{}/", web.bind);
     if demo && empty {
@@ -265,9 +289,12 @@ async fn serve(db: DatabaseConnection, web: WebArgs, demo: bool) -> Result<(), C
         println!("  password: {}", password.expose());
         println!("This password is shown only once.");
     }
-    let app = crate::startup::Application::build(db, &web)
+    let app = crate::startup::Application::build(db.clone(), &web, &intake)
         .await
         .map_err(|e| CommandError::Failed(format!("cannot start the dashboard on {}: {e}", web.bind)))?;
     println!("Dashboard listening on http://{}/", app.address());
-    app.run_until_stopped().await.map_err(|e| CommandError::Failed(e.to_string()))
+    let worker = tokio::spawn(crate::notices::run(db, sender));
+    let result = app.run_until_stopped().await.map_err(|e| CommandError::Failed(e.to_string()));
+    worker.abort();
+    result
 }

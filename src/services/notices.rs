@@ -1,0 +1,221 @@
+//! AUP notices: written to an outbox in the transaction that suspends, delivered later by the
+//! worker (`crate::notices`) with retries. With no SMTP relay configured they stay queued and
+//! readable on the Notices page.
+use super::complaints::IntakeSettings;
+use super::{ServiceError, authorize};
+use crate::authz::{Action, Actor, Place};
+use crate::domain::ContactKind;
+use crate::entity::{abuse_contact, company, complaint, mailbox, notice};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+pub const STATUS_QUEUED: &str = "queued";
+pub const STATUS_SENT: &str = "sent";
+pub const STATUS_FAILED: &str = "failed";
+/// Attempts before a notice is given up as failed (about a day of exponential back-off).
+pub const MAX_ATTEMPTS: i32 = 12;
+
+pub struct AupNotice<'a> {
+    pub company: &'a company::Model,
+    pub mailbox: &'a mailbox::Model,
+    pub count: u64,
+    pub allowance: u64,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    /// Up to three complaints whose originals go along as samples.
+    pub sample_ids: Vec<i32>,
+}
+
+fn body(settings: &IntakeSettings, n: &AupNotice<'_>, to_platform: bool) -> String {
+    let status_url =
+        format!("{}/mailboxes/{}/status", settings.public_url.trim_end_matches('/'), n.mailbox.id);
+    let mut text = String::new();
+    if to_platform {
+        text.push_str(&format!(
+            "NOTE: {} has no abuse contact, so this notice went to the platform's address.\n\n",
+            n.company.name
+        ));
+    }
+    text.push_str(&format!(
+        "Attention: abuse contact of {company}\n\n\
+         Sending from the mailbox {address}, one of the email accounts of {company}, has been \
+         soft-suspended.\n\n\
+         Recipients reported {count} messages sent from it as spam between {start} and {end} UTC; \
+         the allowance is {allowance} complaints in 24 hours. Up to three sample messages are attached.\n\n\
+         The user can still sign in, read and receive mail, but every attempt to send, by SMTP or \
+         webmail, gets an error. The user has not been told why.\n\n\
+         Please decide whether the suspension was warranted and, if needed, contact the user. You may:\n\
+         a) lift the suspension now, if it was not warranted;\n\
+         b) educate the user and lift the suspension;\n\
+         c) delete the account, if the messages clearly violate the acceptable use policy.\n\n\
+         To lift it: open {status_url} and untick \"Send Mail\" (or use \"Lift now\" or \"Educate and lift\" there).\n\n\
+         If the user did not send these messages, the account's password is probably known to a \
+         spammer: set a new one when you lift the suspension.\n\n\
+         A soft-suspended mailbox cannot be deleted until the suspension is lifted.\n",
+        company = n.company.name,
+        address = n.mailbox.address,
+        count = n.count,
+        allowance = n.allowance,
+        start = n.window_start.format("%Y-%m-%d %H:%M"),
+        end = n.window_end.format("%Y-%m-%d %H:%M"),
+    ));
+    text
+}
+
+/// Writes the notice into the outbox, in the suspending transaction.
+pub(crate) async fn enqueue_aup_in(
+    txn: &DatabaseTransaction,
+    settings: &IntakeSettings,
+    n: &AupNotice<'_>,
+) -> Result<i32, ServiceError> {
+    let contacts: Vec<String> = abuse_contact::Entity::find()
+        .filter(abuse_contact::Column::CompanyId.eq(n.company.id))
+        .filter(abuse_contact::Column::Kind.eq(ContactKind::Abuse.as_str()))
+        .order_by_asc(abuse_contact::Column::Id)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|c| c.email)
+        .collect();
+    let to_platform = contacts.is_empty();
+    let recipients = if to_platform { vec![settings.platform_address.clone()] } else { contacts };
+    let now = Utc::now();
+    let model = notice::ActiveModel {
+        created_at: Set(now),
+        kind: Set("aup".into()),
+        company_id: Set(n.company.id),
+        mailbox_id: Set(Some(n.mailbox.id)),
+        mailbox_address: Set(n.mailbox.address.clone()),
+        recipients: Set(recipients.join(", ")),
+        to_platform: Set(to_platform),
+        subject: Set(format!("AUP Notice: sending suspended for {}", n.mailbox.address)),
+        body: Set(body(settings, n, to_platform)),
+        sample_ids: Set(n.sample_ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")),
+        status: Set(STATUS_QUEUED.into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(model.id)
+}
+
+/// Notices for the platform's Notices page, newest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    limit: u64,
+) -> Result<Vec<notice::Model>, ServiceError> {
+    authorize(actor, Action::View, Place::Platform)?;
+    Ok(notice::Entity::find().order_by_desc(notice::Column::Id).limit(limit).all(db).await?)
+}
+
+pub async fn get(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<notice::Model, ServiceError> {
+    let model = notice::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    authorize(actor, Action::View, Place::Company(model.company_id))?;
+    if actor.role == crate::domain::Role::Domain {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(model)
+}
+
+/// A sample for the notice: the original (or its headers) as received.
+pub struct Sample {
+    pub complaint_id: i32,
+    pub original: String,
+    pub headers_only: bool,
+}
+
+pub async fn samples<C: ConnectionTrait>(
+    db: &C,
+    notice: &notice::Model,
+) -> Result<Vec<Sample>, ServiceError> {
+    let ids: Vec<i32> = notice.sample_ids.split(',').filter_map(|s| s.trim().parse().ok()).collect();
+    Ok(complaint::Entity::find()
+        .filter(complaint::Column::Id.is_in(ids))
+        .order_by_asc(complaint::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            c.original.map(|original| Sample {
+                complaint_id: c.id,
+                original,
+                headers_only: c.original_headers_only,
+            })
+        })
+        .take(3)
+        .collect())
+}
+
+/// Claims up to `limit` due notices for this worker: each is pushed `lease` into the future
+/// with a conditional update, so two app instances never send the same notice at once.
+pub async fn claim_due(
+    db: &DatabaseConnection,
+    limit: u64,
+    lease: Duration,
+) -> Result<Vec<notice::Model>, ServiceError> {
+    let now = Utc::now();
+    let due = notice::Entity::find()
+        .filter(notice::Column::Status.eq(STATUS_QUEUED))
+        .filter(notice::Column::NextAttemptAt.lte(now))
+        .order_by_asc(notice::Column::NextAttemptAt)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut claimed = Vec::new();
+    for n in due {
+        let result = notice::Entity::update_many()
+            .col_expr(notice::Column::NextAttemptAt, sea_orm::sea_query::Expr::value(now + lease))
+            .filter(notice::Column::Id.eq(n.id))
+            .filter(notice::Column::Status.eq(STATUS_QUEUED))
+            .filter(notice::Column::NextAttemptAt.eq(n.next_attempt_at))
+            .exec(db)
+            .await?;
+        if result.rows_affected == 1 {
+            claimed.push(n);
+        }
+    }
+    Ok(claimed)
+}
+
+pub async fn mark_sent(db: &DatabaseConnection, id: i32, answer: &str) -> Result<(), ServiceError> {
+    notice::ActiveModel {
+        id: Set(id),
+        status: Set(STATUS_SENT.into()),
+        sent_at: Set(Some(Utc::now())),
+        last_error: Set(Some(answer.chars().take(1000).collect())),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: retried after 30 s × 2^attempts (at most 6 h), given up after
+/// [`MAX_ATTEMPTS`] or at once on a permanent (5xx) answer.
+pub async fn mark_attempt_failed(
+    db: &DatabaseConnection,
+    notice: &notice::Model,
+    error: &str,
+    permanent: bool,
+) -> Result<(), ServiceError> {
+    let attempts = notice.attempts + 1;
+    let give_up = permanent || attempts >= MAX_ATTEMPTS;
+    let delay = Duration::seconds((30_i64 << attempts.min(10)).min(6 * 3600));
+    notice::ActiveModel {
+        id: Set(notice.id),
+        attempts: Set(attempts),
+        status: Set(if give_up { STATUS_FAILED } else { STATUS_QUEUED }.into()),
+        next_attempt_at: Set(Utc::now() + delay),
+        last_error: Set(Some(error.chars().take(1000).collect())),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}

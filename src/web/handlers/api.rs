@@ -1,0 +1,116 @@
+//! The JSON API: `POST /api/v1/complaints` takes a raw ARF report or a JSON complaint.
+//! Authenticated by bearer tokens (no cookies, so no CSRF token); every refusal is a 4xx with a
+//! JSON reason, and a report that cannot be read is kept in quarantine, never dropped.
+use crate::intake::arf::{self, JsonComplaint};
+use crate::services::complaints::{self, Outcome, Source};
+use crate::services::{ServiceError, api_tokens};
+use crate::web::AppState;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+fn answer(status: StatusCode, body: Value) -> HttpResponse {
+    HttpResponse::build(status).content_type("application/json").body(body.to_string())
+}
+
+fn refuse(status: StatusCode, reason: &str) -> HttpResponse {
+    answer(status, json!({ "error": reason }))
+}
+
+fn internal(error: ServiceError) -> HttpResponse {
+    let reference = format!("{:08x}", rand::random::<u32>());
+    tracing::error!(reference, cause = %error, "complaint intake failed");
+    refuse(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &format!("temporary failure, retry later (reference {reference})"),
+    )
+}
+
+/// Reads the body up to `limit` bytes; `None` when it is larger.
+async fn read_limited(mut payload: web::Payload, limit: usize) -> Result<Option<Vec<u8>>, actix_web::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
+pub async fn post_complaint(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let token = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(token) = token else {
+        return refuse(StatusCode::UNAUTHORIZED, "an API token is required: Authorization: Bearer <token>");
+    };
+    match api_tokens::authenticate(&state.db, token).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return refuse(StatusCode::UNAUTHORIZED, "this API token is unknown or revoked"),
+        Err(e) => return internal(e),
+    }
+    let limit = state.intake.max_report_bytes;
+    let body = match read_limited(payload, limit).await {
+        Ok(Some(body)) => body,
+        Ok(None) => {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("the report is larger than {limit} bytes"),
+            );
+        }
+        Err(_) => return refuse(StatusCode::BAD_REQUEST, "the request body could not be read"),
+    };
+    let is_json = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    let report = if is_json {
+        let parsed: Result<JsonComplaint, _> = serde_json::from_slice(&body);
+        match parsed.map_err(|e| e.to_string()).and_then(JsonComplaint::into_report) {
+            Ok(report) => report,
+            Err(reason) => return refuse(StatusCode::BAD_REQUEST, &format!("bad JSON complaint: {reason}")),
+        }
+    } else {
+        match arf::parse(&body, limit) {
+            Ok(report) => report,
+            Err(error) => {
+                let reason = error.to_string();
+                return match complaints::quarantine(&state.db, &body, Source::Api, &reason).await {
+                    Ok(id) => answer(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        json!({ "error": format!("not a feedback report: {reason}"), "quarantine_id": id }),
+                    ),
+                    Err(e) => internal(e),
+                };
+            }
+        }
+    };
+    match complaints::store(&state.db, &state.intake.settings, &report, Source::Api).await {
+        Ok(Outcome::Stored { complaint_id, mailbox_id, suspended }) => answer(
+            StatusCode::CREATED,
+            json!({
+                "status": "stored",
+                "complaint_id": complaint_id,
+                "attributed": mailbox_id.is_some(),
+                "counts": report.feedback_type.counts(),
+                "suspended": suspended,
+            }),
+        ),
+        Ok(Outcome::Duplicate { complaint_id }) => {
+            answer(StatusCode::OK, json!({ "status": "duplicate", "complaint_id": complaint_id }))
+        }
+        Err(e) => internal(e),
+    }
+}
