@@ -4,11 +4,13 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use std::time::Duration;
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_within(url, Duration::from_secs(10)).await
+}
+
+/// Connects, giving up after `patience` (the pool retries a refused connection until then).
+pub async fn connect_within(url: &str, patience: Duration) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10));
+    options.sqlx_logging(false).connect_timeout(patience.min(Duration::from_secs(5))).acquire_timeout(patience);
     if url.starts_with("sqlite:") {
         // WAL lets readers run beside the one writer; a writer waits up to 5 s for the lock
         // instead of failing. NORMAL sync is durable across application crashes in WAL mode.

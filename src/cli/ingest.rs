@@ -20,7 +20,8 @@ pub async fn run(database_url: &str, intake: &IntakeArgs) -> ExitCode {
         eprintln!("ingest-arf: cannot read standard input: {e}");
         return ExitCode::from(EX_TEMPFAIL);
     }
-    let db = match crate::db::connect(database_url).await {
+    // An MTA waits for this process; when the database is down, say so soon and let it retry.
+    let db = match crate::db::connect_within(database_url, std::time::Duration::from_secs(3)).await {
         Ok(db) => db,
         Err(e) => {
             eprintln!(

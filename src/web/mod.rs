@@ -1,4 +1,5 @@
 //! The dashboard: actix-web, server-rendered askama pages, cookie sessions, CSRF on every form.
+pub mod chart;
 pub mod csrf;
 pub mod error;
 pub mod handlers;

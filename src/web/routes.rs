@@ -1,8 +1,8 @@
 //! The whole URL table. The macro both registers each route and lists it in [`ROUTES`], so
 //! the authorization-matrix test can check that it covers every route that exists.
 use super::handlers::{
-    account, admins, api, assets, audit, auth, companies, contacts, domains, health, home, lookup, mailboxes,
-    status,
+    account, admins, api, assets, audit, auth, companies, complaints, contacts, domains, health, home, lookup,
+    mailboxes, notices, status, tokens,
 };
 use actix_web::web;
 
@@ -76,4 +76,17 @@ routes! {
     post "/admins/{id}/password" => admins::set_password,
     get "/admins/{id}/delete" => admins::confirm_delete,
     post "/admins/{id}/delete" => admins::delete,
+    get "/mailboxes/{id}/complaints" => complaints::for_mailbox,
+    get "/companies/{id}/complaints" => complaints::for_company,
+    get "/complaints/unattributed" => complaints::unattributed,
+    get "/complaints/quarantine" => complaints::quarantine_list,
+    get "/complaints/quarantine/{id}" => complaints::quarantined,
+    get "/complaints/new" => complaints::new_form,
+    post "/complaints/new" => complaints::paste,
+    get "/complaints/{id}" => complaints::show,
+    get "/tokens" => tokens::list,
+    post "/tokens/new" => tokens::create,
+    post "/tokens/{id}/revoke" => tokens::revoke,
+    get "/notices" => notices::list,
+    get "/notices/{id}" => notices::show,
 }

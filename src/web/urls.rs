@@ -127,3 +127,39 @@ pub fn company_audit(company_id: i32) -> String {
 pub fn company_audit_export(company_id: i32) -> String {
     format!("/companies/{company_id}/audit/export")
 }
+pub fn mailbox_complaints(mailbox_id: i32) -> String {
+    format!("/mailboxes/{mailbox_id}/complaints")
+}
+pub fn company_complaints(company_id: i32) -> String {
+    format!("/companies/{company_id}/complaints")
+}
+pub fn complaint(id: i32) -> String {
+    format!("/complaints/{id}")
+}
+pub fn unattributed_complaints() -> String {
+    "/complaints/unattributed".into()
+}
+pub fn quarantine() -> String {
+    "/complaints/quarantine".into()
+}
+pub fn quarantined(id: i32) -> String {
+    format!("/complaints/quarantine/{id}")
+}
+pub fn paste_complaint() -> String {
+    "/complaints/new".into()
+}
+pub fn tokens() -> String {
+    "/tokens".into()
+}
+pub fn new_token() -> String {
+    "/tokens/new".into()
+}
+pub fn revoke_token(id: i32) -> String {
+    format!("/tokens/{id}/revoke")
+}
+pub fn notices() -> String {
+    "/notices".into()
+}
+pub fn notice(id: i32) -> String {
+    format!("/notices/{id}")
+}

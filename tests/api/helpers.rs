@@ -288,3 +288,46 @@ pub async fn suspend_send_mail(db: &DatabaseConnection, mailbox_id: i32) {
     .await
     .expect("suspend Send Mail");
 }
+
+/// A feedback report (RFC 5965) about a message `sender` sent to `recipient`, as a big mailbox
+/// provider's feedback loop sends it.
+pub fn arf_report(sender: &str, recipient: &str, original_id: &str, report_id: &str, feedback_type: &str) -> String {
+    format!(
+        "From: <fbl@feedback.example.net>\r\n\
+         To: <fbl@platform.test>\r\n\
+         Subject: FW: Earn money fast\r\n\
+         Message-ID: <{report_id}>\r\n\
+         Date: Tue, 24 Nov 2026 10:00:00 +0000\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=feedback-report; boundary=\"b1\"\r\n\
+         \r\n\
+         --b1\r\n\
+         Content-Type: text/plain; charset=us-ascii\r\n\
+         \r\n\
+         This is an email abuse report for a message received from 192.0.2.1.\r\n\
+         --b1\r\n\
+         Content-Type: message/feedback-report\r\n\
+         \r\n\
+         Feedback-Type: {feedback_type}\r\n\
+         User-Agent: ExampleFBL/1.0\r\n\
+         Version: 1\r\n\
+         Original-Mail-From: <{sender}>\r\n\
+         Original-Rcpt-To: <{recipient}>\r\n\
+         Arrival-Date: Tue, 24 Nov 2026 09:58:00 +0000\r\n\
+         Reporting-MTA: dns; mx.feedback.example.net\r\n\
+         Source-IP: 192.0.2.1\r\n\
+         \r\n\
+         --b1\r\n\
+         Content-Type: message/rfc822\r\n\
+         \r\n\
+         Return-Path: <{sender}>\r\n\
+         From: Sender <{sender}>\r\n\
+         To: <{recipient}>\r\n\
+         Subject: Earn money fast\r\n\
+         Message-ID: <{original_id}>\r\n\
+         Date: Tue, 24 Nov 2026 09:57:00 +0000\r\n\
+         \r\n\
+         Buy now! Limited offer.\r\n\
+         --b1--\r\n"
+    )
+}

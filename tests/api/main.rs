@@ -1,6 +1,7 @@
 //! One integration-test binary (one link on a 2-core machine); a module per area.
 mod helpers;
 
+
 mod admins;
 mod audit;
 mod auth;
@@ -10,6 +11,8 @@ mod browser_suspension;
 mod cli;
 mod companies;
 mod domains;
+mod intake;
 mod lookup;
 mod mailboxes;
+mod notices;
 mod suspensions;

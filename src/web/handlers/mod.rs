@@ -7,6 +7,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod companies;
+pub mod complaints;
 pub mod confirm;
 pub mod contacts;
 pub mod domains;
@@ -14,7 +15,9 @@ pub mod health;
 pub mod home;
 pub mod lookup;
 pub mod mailboxes;
+pub mod notices;
 pub mod status;
+pub mod tokens;
 
 use super::WebError;
 use actix_web::HttpResponse;
