@@ -58,6 +58,13 @@ pub enum Command {
         #[arg(long = "domain")]
         domains: Vec<String>,
     },
+    /// Create an API token for the complaint intake (`POST /api/v1/complaints`) and print it.
+    /// It is shown this once; platform admins can also create and revoke tokens in the dashboard.
+    CreateApiToken {
+        /// What uses the token, e.g. "Yahoo feedback loop".
+        #[arg(long)]
+        name: String,
+    },
     /// Add demo data: companies with domains with mailboxes, realistic names, a few mailboxes
     /// with Send Mail suspended. Fast enough for the benchmark's million mailboxes.
     SeedDemo {
@@ -121,6 +128,16 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::IngestArf { .. } => unreachable!("handled above"),
         Command::CreateAdmin { login, role, company, domains } => {
             create_admin(&db, &login, role.into(), company, domains).await
+        }
+        Command::CreateApiToken { name } => {
+            let actor = admins::system_actor("create-api-token");
+            match crate::services::api_tokens::create(&db, &actor, &name).await {
+                Ok((_, token)) => {
+                    println!("{token}");
+                    Ok(())
+                }
+                Err(e) => Err(e.into()),
+            }
         }
         Command::SeedDemo { companies, domains, mailboxes } => {
             let options = seed::SeedOptions {

@@ -65,6 +65,15 @@ impl Caller {
         nav.push(NavLink { label: "Look-up", href: urls::lookup() });
         nav.push(NavLink { label: "Suspended", href: urls::suspended() });
         if actor.may(Action::View, crate::authz::Place::Platform) {
+            nav.push(NavLink { label: "Complaints", href: urls::unattributed_complaints() });
+            nav.push(NavLink { label: "Notices", href: urls::notices() });
+        } else if let (Role::Company, Some(company_id)) = (actor.role, actor.company_id) {
+            nav.push(NavLink { label: "Complaints", href: urls::company_complaints(company_id) });
+        }
+        if actor.may(Action::ManagePlatform, crate::authz::Place::Platform) {
+            nav.push(NavLink { label: "API tokens", href: urls::tokens() });
+        }
+        if actor.may(Action::View, crate::authz::Place::Platform) {
             nav.push(NavLink { label: "Audit log", href: urls::audit() });
         } else if let (Role::Company, Some(company_id)) = (actor.role, actor.company_id) {
             nav.push(NavLink { label: "Audit log", href: urls::company_audit(company_id) });

@@ -1,8 +1,8 @@
 //! The whole URL table. The macro both registers each route and lists it in [`ROUTES`], so
 //! the authorization-matrix test can check that it covers every route that exists.
 use super::handlers::{
-    account, admins, api, assets, audit, auth, companies, complaints, contacts, domains, health, home, lookup,
-    mailboxes, notices, status, tokens,
+    account, admins, api, assets, audit, auth, companies, complaints, contacts, domains, health, home,
+    lookup, mailboxes, notices, status, tokens,
 };
 use actix_web::web;
 

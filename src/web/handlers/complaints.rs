@@ -40,7 +40,11 @@ fn pager(base: &str, before: Option<i32>, last_id: Option<i32>, len: usize) -> P
     }
 }
 
-async fn chart_for(caller: &Caller, mailbox_id: Option<i32>, company_id: Option<i32>) -> Result<ChartSvg, WebError> {
+async fn chart_for(
+    caller: &Caller,
+    mailbox_id: Option<i32>,
+    company_id: Option<i32>,
+) -> Result<ChartSvg, WebError> {
     let days = complaint_views::per_day(caller.db(), mailbox_id, company_id, CHART_DAYS).await?;
     Ok(chart::bar_chart(&days, CHART_WIDTH, CHART_HEIGHT))
 }
@@ -275,7 +279,11 @@ fn pasted_report(body: &[u8]) -> Result<String, WebError> {
 }
 
 /// `POST /complaints/new`: parse, then store like the API does, or keep it in quarantine.
-pub async fn paste(caller: Caller, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, WebError> {
+pub async fn paste(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
     require_platform(&caller)?;
     let report = pasted_report(&body)?;
     if report.trim().is_empty() {
@@ -293,7 +301,9 @@ pub async fn paste(caller: Caller, state: web::Data<AppState>, body: web::Bytes)
             };
             let id = complaints::quarantine(caller.db(), report.as_bytes(), Source::Manual, &reason).await?;
             let mut page = PastePage::new(&caller);
-            page.problem = Some(format!("This is not a feedback report we can read: {reason}. It was kept in quarantine."));
+            page.problem = Some(format!(
+                "This is not a feedback report we can read: {reason}. It was kept in quarantine."
+            ));
             page.quarantine_id = Some(id);
             page.report = report;
             return invalid(&page);
@@ -304,7 +314,9 @@ pub async fn paste(caller: Caller, state: web::Data<AppState>, body: web::Bytes)
     let (id, message) = match outcome {
         Outcome::Duplicate { complaint_id } => (
             complaint_id,
-            format!("This report came in before, as complaint #{complaint_id}: it is counted once, nothing changed."),
+            format!(
+                "This report came in before, as complaint #{complaint_id}: it is counted once, nothing changed."
+            ),
         ),
         Outcome::Stored { complaint_id, mailbox_id: None, .. } => (
             complaint_id,
@@ -325,7 +337,10 @@ pub async fn paste(caller: Caller, state: web::Data<AppState>, body: web::Bytes)
             } else {
                 String::new()
             };
-            (complaint_id, format!("Stored as complaint #{complaint_id} about {sender}. {counted}{suspension}"))
+            (
+                complaint_id,
+                format!("Stored as complaint #{complaint_id} about {sender}. {counted}{suspension}"),
+            )
         }
     };
     caller.flash_success(message);

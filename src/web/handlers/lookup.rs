@@ -3,8 +3,8 @@ use super::{html, invalid};
 use crate::domain::{Service, ServiceState};
 use crate::services::ServiceError;
 use crate::services::lookup::{self, LookupResult, LookupRow};
-use crate::services::suspension_views;
 use crate::services::suspensions::SuspensionRecord;
+use crate::services::{complaint_views, suspension_views};
 use crate::web::WebError;
 use crate::web::layout::{Caller, Layout};
 use actix_web::http::StatusCode;
@@ -30,6 +30,8 @@ pub struct DeskRow {
     /// A sentence the agent can read to the customer. It never says why: the seed asks that
     /// the user not be told they are soft-suspended.
     pub script: String,
+    /// Counted complaints about the mailbox in its current window.
+    pub complaints: u64,
 }
 
 #[derive(Template)]
@@ -70,6 +72,8 @@ async fn desk_rows(caller: &Caller, result: &LookupResult) -> Result<Vec<DeskRow
     let places: Vec<(i32, i32)> = restricted.iter().map(|r| (r.company_id, r.domain_id)).collect();
     let mut open = suspension_views::open_by_mailbox(caller.db(), &ids).await?;
     let lifters = suspension_views::lifters(caller.db(), &places).await?;
+    let all_ids: Vec<i32> = result.rows.iter().map(|r| r.mailbox_id).collect();
+    let complaints = complaint_views::window_counts(caller.db(), &all_ids).await?;
     Ok(result
         .rows
         .iter()
@@ -88,6 +92,7 @@ async fn desk_rows(caller: &Caller, result: &LookupResult) -> Result<Vec<DeskRow
                 } else {
                     lifters.get(&row.domain_id).cloned().unwrap_or_default()
                 },
+                complaints: complaints.get(&row.mailbox_id).copied().unwrap_or(0),
                 row: row.clone(),
                 open,
                 disabled,

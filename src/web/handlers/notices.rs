@@ -62,7 +62,11 @@ pub async fn show(caller: Caller, path: web::Path<i32>) -> Result<HttpResponse, 
     let samples = notices::samples(caller.db(), &n)
         .await?
         .into_iter()
-        .map(|s| SampleLink { complaint_id: s.complaint_id, headers_only: s.headers_only, size: s.original.len() })
+        .map(|s| SampleLink {
+            complaint_id: s.complaint_id,
+            headers_only: s.headers_only,
+            size: s.original.len(),
+        })
         .collect();
     let company_name = match companies::get(caller.db(), &caller.actor, n.company_id).await {
         Ok(company) => Some(company.name),

@@ -15,14 +15,20 @@ use serde::Deserialize;
 pub struct TokensPage {
     layout: Layout,
     tokens: Vec<ApiToken>,
-    name: String,
+    /// The name typed into the form (a field called `name` would be shadowed in the macro).
+    token_name: String,
     error: Option<String>,
     problem: Option<String>,
 }
 
-async fn tokens_page(caller: &Caller, name: String, error: Option<String>, problem: Option<String>) -> Result<TokensPage, WebError> {
+async fn tokens_page(
+    caller: &Caller,
+    name: String,
+    error: Option<String>,
+    problem: Option<String>,
+) -> Result<TokensPage, WebError> {
     let tokens = api_tokens::list(caller.db(), &caller.actor).await?;
-    Ok(TokensPage { layout: caller.layout(), tokens, name, error, problem })
+    Ok(TokensPage { layout: caller.layout(), tokens, token_name: name, error, problem })
 }
 
 /// `GET /tokens`.
