@@ -10,7 +10,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 /// Connects, giving up after `patience` (the pool retries a refused connection until then).
 pub async fn connect_within(url: &str, patience: Duration) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options.sqlx_logging(false).connect_timeout(patience.min(Duration::from_secs(5))).acquire_timeout(patience);
+    options
+        .sqlx_logging(false)
+        .connect_timeout(patience.min(Duration::from_secs(5)))
+        .acquire_timeout(patience);
     if url.starts_with("sqlite:") {
         // WAL lets readers run beside the one writer; a writer waits up to 5 s for the lock
         // instead of failing. NORMAL sync is durable across application crashes in WAL mode.

@@ -253,7 +253,7 @@ pub const DEMO_SIGN_INS: [(&str, &str, Role); 4] = [
     ("support", "support-demo", Role::Support),
 ];
 
-async fn seed_demo(db: &DatabaseConnection) -> Result<(), CommandError> {
+async fn seed_demo(db: &DatabaseConnection, intake: &IntakeArgs, bind: &str) -> Result<(), CommandError> {
     let options = seed::SeedOptions { companies: 4, domains_per_company: 3, mailboxes_per_domain: 60 };
     let report = seed_with_progress(db, options).await?;
     let actor = admins::system_actor("demo");
@@ -269,6 +269,11 @@ async fn seed_demo(db: &DatabaseConnection) -> Result<(), CommandError> {
         };
         admins::create(db, &actor, new).await?;
     }
+    let settings = crate::services::complaints::IntakeSettings {
+        platform_address: intake.platform_abuse_address.clone(),
+        public_url: intake.public_url.clone().unwrap_or_else(|| format!("http://{bind}/")),
+    };
+    crate::services::demo_complaints::add(db, first_domain, &settings).await?;
     Ok(())
 }
 
@@ -283,7 +288,7 @@ async fn serve(
     let empty = !admins::any_exist(&db).await? && services::lookup_ids::no_companies(&db).await?;
     let url = format!("http://{}/", web.bind);
     if demo && empty {
-        seed_demo(&db).await?;
+        seed_demo(&db, &intake, &web.bind).await?;
         println!("Demo data seeded. Sign in at {url} as:");
         for (login, password, role) in DEMO_SIGN_INS {
             println!("  {:<14} login {login:<9} password {password}", role.label());

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod companies;
 pub mod complaint_views;
 pub mod complaints;
+pub mod demo_complaints;
 pub mod domains;
 pub mod error;
 pub mod lookup;

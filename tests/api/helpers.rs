@@ -291,7 +291,13 @@ pub async fn suspend_send_mail(db: &DatabaseConnection, mailbox_id: i32) {
 
 /// A feedback report (RFC 5965) about a message `sender` sent to `recipient`, as a big mailbox
 /// provider's feedback loop sends it.
-pub fn arf_report(sender: &str, recipient: &str, original_id: &str, report_id: &str, feedback_type: &str) -> String {
+pub fn arf_report(
+    sender: &str,
+    recipient: &str,
+    original_id: &str,
+    report_id: &str,
+    feedback_type: &str,
+) -> String {
     format!(
         "From: <fbl@feedback.example.net>\r\n\
          To: <fbl@platform.test>\r\n\

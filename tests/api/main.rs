@@ -1,7 +1,6 @@
 //! One integration-test binary (one link on a 2-core machine); a module per area.
 mod helpers;
 
-
 mod admins;
 mod audit;
 mod auth;

@@ -1,11 +1,11 @@
 //! The AUP notice reaches the company's abuse contacts through a real SMTP server (aiosmtpd),
 //! with the samples attached; and `ingest-arf` answers the MTA in sysexits terms.
 use crate::helpers::*;
+use mail_parser::MimeHeaders;
 use mailadmin::config::SmtpArgs;
 use mailadmin::domain::{ContactKind, DisplayName, MailboxAddress};
 use mailadmin::entity::notice;
 use mailadmin::services::{abuse_contacts, admins, complaints};
-use mail_parser::MimeHeaders;
 use sea_orm::EntityTrait;
 use std::io::Write;
 use std::path::PathBuf;
@@ -31,7 +31,8 @@ fn python() -> String {
 }
 
 fn start_sink() -> SmtpSink {
-    let has_aiosmtpd = Command::new(python()).args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
+    let has_aiosmtpd =
+        Command::new(python()).args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
     assert!(
         has_aiosmtpd,
         "aiosmtpd is not installed for {}: run scripts/test (it makes a venv with it), or \
@@ -75,18 +76,28 @@ async fn aup_notice_reaches_the_abuse_contacts(backend: Backend) {
         public_url: "https://mac.platform.test/".into(),
     };
     for n in 0..11 {
-        let raw = arf_report("anna@alpha.example", &format!("n{n}@example.net"), &format!("n{n}@alpha.example"), &format!("nrep{n}@fbl"), "abuse");
+        let raw = arf_report(
+            "anna@alpha.example",
+            &format!("n{n}@example.net"),
+            &format!("n{n}@alpha.example"),
+            &format!("nrep{n}@fbl"),
+            "abuse",
+        );
         let report = mailadmin::intake::arf::parse(raw.as_bytes(), 1 << 20).unwrap();
         complaints::store(&app.db, &settings, &report, complaints::Source::Api).await.unwrap();
     }
     let sink = start_sink();
-    let smtp = SmtpArgs { smtp_url: Some(format!("smtp://127.0.0.1:{}", sink.port)), notice_from: "aup@platform.test".into() };
+    let smtp = SmtpArgs {
+        smtp_url: Some(format!("smtp://127.0.0.1:{}", sink.port)),
+        notice_from: "aup@platform.test".into(),
+    };
     let sender = mailadmin::notices::NoticeSender::from_args(&smtp).unwrap();
     let worker = tokio::spawn(mailadmin::notices::run(app.db.clone(), sender));
     let new = sink.maildir.join("new");
     let mut delivered = Vec::new();
     for _ in 0..100 {
-        delivered = std::fs::read_dir(&new).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        delivered =
+            std::fs::read_dir(&new).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
         if !delivered.is_empty() {
             break;
         }
@@ -97,7 +108,11 @@ async fn aup_notice_reaches_the_abuse_contacts(backend: Backend) {
     let raw = std::fs::read(&delivered[0]).unwrap();
     let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
     let rcpt = String::from_utf8_lossy(&raw);
-    assert!(rcpt.contains("X-RcptTo: abuse@alpha.example, noc@alpha.example") || rcpt.contains("X-RcptTo: noc@alpha.example, abuse@alpha.example"), "{rcpt}");
+    assert!(
+        rcpt.contains("X-RcptTo: abuse@alpha.example, noc@alpha.example")
+            || rcpt.contains("X-RcptTo: noc@alpha.example, abuse@alpha.example"),
+        "{rcpt}"
+    );
     assert_eq!(message.subject(), Some("AUP Notice: sending suspended for anna@alpha.example"));
     let attachments: Vec<_> = message.attachments().collect();
     assert_eq!(attachments.len(), 3, "three samples");
@@ -135,14 +150,18 @@ fn ingest(database_url: &str, input: &[u8]) -> (Option<i32>, String) {
         .unwrap();
     child.stdin.take().unwrap().write_all(input).unwrap();
     let out = child.wait_with_output().unwrap();
-    (out.status.code(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    (
+        out.status.code(),
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    )
 }
 
 async fn ingest_arf_exit_codes(backend: Backend) {
     let url = fresh_database_url(backend).await;
     let app = spawn_app_on(backend, &url).await;
     seed_fixture(&app.db).await;
-    let report = arf_report("anna@alpha.example", "i@example.net", "ing1@alpha.example", "ingrep1@fbl", "abuse");
+    let report =
+        arf_report("anna@alpha.example", "i@example.net", "ing1@alpha.example", "ingrep1@fbl", "abuse");
     assert_eq!(ingest(&url, report.as_bytes()).0, Some(0));
     let (code, out) = ingest(&url, report.as_bytes());
     assert_eq!(code, Some(0), "a duplicate is a success: {out}");
@@ -155,7 +174,8 @@ async fn ingest_arf_exit_codes(backend: Backend) {
         Backend::Sqlite => "sqlite:///nonexistent-dir/x.db?mode=rw".to_owned(),
         Backend::Postgres => "postgres://postgres@127.0.0.1:1/postgres".to_owned(),
     };
-    let later = arf_report("anna@alpha.example", "j@example.net", "ing2@alpha.example", "ingrep2@fbl", "abuse");
+    let later =
+        arf_report("anna@alpha.example", "j@example.net", "ing2@alpha.example", "ingrep2@fbl", "abuse");
     assert_eq!(ingest(&unreachable, later.as_bytes()).0, Some(75));
     // With the database back, the same message stores.
     let (code, out) = ingest(&url, later.as_bytes());
