@@ -45,7 +45,10 @@ pub async fn unattributed(
     before: Option<i32>,
 ) -> Result<Vec<complaint::Model>, ServiceError> {
     authorize(actor, Action::View, Place::Platform)?;
-    let mut query = complaint::Entity::find().filter(complaint::Column::MailboxId.is_null());
+    // A deleted mailbox's complaints keep their company: they are attributed, not unattributed.
+    let mut query = complaint::Entity::find()
+        .filter(complaint::Column::MailboxId.is_null())
+        .filter(complaint::Column::CompanyId.is_null());
     if let Some(before) = before {
         query = query.filter(complaint::Column::Id.lt(before));
     }
@@ -58,6 +61,13 @@ pub async fn get(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<comp
     match (model.company_id, model.mailbox_id) {
         (Some(_), Some(mailbox_id)) => {
             super::mailboxes::get(db, actor, mailbox_id).await?;
+        }
+        // The mailbox was deleted since: the company's admins may still read it.
+        (Some(company_id), None) => {
+            authorize(actor, Action::View, Place::Company(company_id))?;
+            if actor.role == crate::domain::Role::Domain {
+                return Err(ServiceError::NotFound);
+            }
         }
         _ => authorize(actor, Action::View, Place::Platform)?,
     }

@@ -103,7 +103,7 @@ pub fn bar_chart(days: &[(NaiveDate, i64)], width: u32, height: u32) -> ChartSvg
     let x_labels = days
         .iter()
         .enumerate()
-        .filter(|(i, _)| (n - 1 - i) % 7 == 0)
+        .filter(|(i, _)| (n - 1 - i).is_multiple_of(7))
         .map(|(i, (date, _))| {
             let centre = plot_left + slot * (i as f64 + 0.5);
             let (x, anchor) = if i + 1 == n && n > 1 {

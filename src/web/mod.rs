@@ -60,6 +60,8 @@ pub fn server(
             .build();
         App::new()
             .app_data(state.clone())
+            // The CSRF check reads form bodies whole; the paste page may carry a full report.
+            .app_data(web::PayloadConfig::new(state.intake.max_report_bytes + 64 * 1024))
             .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(|err, _| {
                 WebError::BadRequest(format!("The form could not be read: {err}")).into()
             }))

@@ -9,6 +9,7 @@ mod browser;
 mod browser_suspension;
 mod cli;
 mod companies;
+mod complaint_pages;
 mod domains;
 mod intake;
 mod lookup;
