@@ -168,3 +168,45 @@ db_tests! {
         assert_eq!(unattributed.json::<serde_json::Value>().await.unwrap()["attributed"], false);
     }
 }
+
+/// Two app instances sharing one PostgreSQL: 50 reports split between them still give one
+/// suspension and one notice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_postgres_suspend_exactly_once() {
+    let url = fresh_database_url(Backend::Postgres).await;
+    let first = spawn_app_on(Backend::Postgres, &url).await;
+    let second = spawn_app_on(Backend::Postgres, &url).await;
+    let f = seed_fixture(&first.db).await;
+    let token = token(&first).await;
+    let posts = (0..50).map(|n| {
+        let body = arf_report(
+            "bert@beta.example",
+            &format!("t{n}@example.net"),
+            &format!("t{n}@beta.example"),
+            &format!("trep{n}@fbl.example.net"),
+            "abuse",
+        );
+        let address = if n % 2 == 0 { first.address.clone() } else { second.address.clone() };
+        let token = token.clone();
+        async move {
+            reqwest::Client::new()
+                .post(format!("{address}/api/v1/complaints"))
+                .bearer_auth(token)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(posts).await;
+    assert!(statuses.iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
+    assert_eq!(open_suspensions(&first, f.mailbox_b).await, 1);
+    assert_eq!(notices_for(&first, f.mailbox_b).await, 1);
+    let stored = complaint::Entity::find()
+        .filter(complaint::Column::MailboxId.eq(f.mailbox_b))
+        .count(&first.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 50);
+}
