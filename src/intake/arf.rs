@@ -201,9 +201,9 @@ fn parse_unguarded(raw: &[u8]) -> Result<FeedbackReport, ArfError> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(ArfError::NotMime);
     }
-    let message = mail_parser::MessageParser::default().parse(raw).ok_or(ArfError::NotMime)?;
+    let message = mime::Parsed::parse(raw).ok_or(ArfError::NotMime)?;
     let found = mime::find(&message).ok_or(ArfError::NotAReport)?;
-    let fields = fields::Fields::parse(found.feedback.contents());
+    let fields = fields::Fields::parse(&mime::decoded_body(found.report, found.feedback));
     let feedback_type =
         fields.first("feedback-type").and_then(FeedbackType::parse).ok_or(ArfError::MissingFeedbackType)?;
     let mut report = FeedbackReport::new(feedback_type);

@@ -196,10 +196,11 @@ pub async fn store(
         Err(e) => return Err(e.into()),
     };
     let mut suspended = false;
-    if let (Some(mailbox), Some(domain)) = (&locked, &domain) {
-        if inserted.counts && ServiceState::from_code(mailbox.svc_send_mail) != ServiceState::Suspended {
-            suspended = apply_rule(&txn, settings, mailbox, domain, now).await?;
-        }
+    if let (Some(mailbox), Some(domain)) = (&locked, &domain)
+        && inserted.counts
+        && ServiceState::from_code(mailbox.svc_send_mail) != ServiceState::Suspended
+    {
+        suspended = apply_rule(&txn, settings, mailbox, domain, now).await?;
     }
     txn.commit().await?;
     if suspended {

@@ -1,11 +1,101 @@
-//! Finding the parts of a feedback report in what mail-parser made of the message, and reading
-//! the original message's header.
-use mail_parser::{Encoding, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders};
+//! Finding the parts of a feedback report in what mail-parser made of the message, decoding
+//! them, and reading the original message's header.
+//!
+//! Two traits of mail-parser 0.11 would let a small message exhaust the stack or the memory:
+//! it drops nested `message/rfc822` parts recursively (a few hundred bytes of stack per level,
+//! and one level costs ~30 bytes of input), and it decodes a base64 or quoted-printable
+//! attached message itself, then re-parses it recursively and copies the decoded buffer once
+//! per nesting level inside it. So [`Parsed`] reads `Content-Transfer-Encoding` in a form that
+//! mail-parser does not act on (every body stays as received and nesting is only ever read
+//! iteratively), takes nested messages apart iteratively when dropped, and the few bodies this
+//! module needs are decoded here, by [`decoded_body`].
+use std::{borrow::Cow, ops::Deref, sync::LazyLock};
+
+use mail_parser::{
+    HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
+    decoders::{base64::base64_decode, quoted_printable::quoted_printable_decode},
+};
 
 use super::{FeedbackReport, MAX_ORIGINAL_BYTES, fields};
 
 /// How deep to look for a report forwarded as an attachment (`message/rfc822` inside a message).
 const MAX_DEPTH: usize = 3;
+
+/// mail-parser, told to parse only the header fields used here, and to read
+/// `Content-Transfer-Encoding` as a content type rather than text, so that it never decodes.
+static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+    MessageParser::new()
+        .header_content_type(HeaderName::ContentType)
+        .header_content_type(HeaderName::ContentDisposition)
+        .header_content_type(HeaderName::ContentTransferEncoding)
+        .header_id(HeaderName::MessageId)
+        .header_id(HeaderName::ReturnPath)
+        .header_address(HeaderName::From)
+        .header_address(HeaderName::Sender)
+        .header_text(HeaderName::Subject)
+});
+
+/// A message parsed by [`PARSER`], taken apart without recursion when dropped.
+pub(super) struct Parsed<'x>(Message<'x>);
+
+impl<'x> Parsed<'x> {
+    pub(super) fn parse(raw: &'x [u8]) -> Option<Self> {
+        PARSER.parse(raw).map(Self)
+    }
+
+    /// Only the header of a message (no body, no nesting).
+    pub(super) fn parse_headers(raw: &'x [u8]) -> Option<Self> {
+        PARSER.parse_headers(raw).map(Self)
+    }
+}
+
+impl<'x> Deref for Parsed<'x> {
+    type Target = Message<'x>;
+
+    fn deref(&self) -> &Message<'x> {
+        &self.0
+    }
+}
+
+impl Drop for Parsed<'_> {
+    fn drop(&mut self) {
+        fn take_nested<'x>(message: &mut Message<'x>, into: &mut Vec<Message<'x>>) {
+            for part in &mut message.parts {
+                if let PartType::Message(_) = part.body
+                    && let PartType::Message(nested) = std::mem::take(&mut part.body)
+                {
+                    into.push(nested);
+                }
+            }
+        }
+        let mut pending = Vec::new();
+        take_nested(&mut self.0, &mut pending);
+        while let Some(mut message) = pending.pop() {
+            take_nested(&mut message, &mut pending);
+        }
+    }
+}
+
+/// The body of a part of `container`, decoded from base64 or quoted-printable if it says so
+/// (left as it is when it does not decode).
+pub(super) fn decoded_body<'m>(container: &'m Message<'_>, part: &'m MessagePart<'_>) -> Cow<'m, [u8]> {
+    let raw = container
+        .raw_message
+        .get(part.offset_body as usize..part.offset_end as usize)
+        .unwrap_or_else(|| part.contents());
+    let encoding = part
+        .headers
+        .iter()
+        .find(|h| h.name == HeaderName::ContentTransferEncoding)
+        .and_then(|h| h.value().as_content_type())
+        .map(|ct| ct.ctype());
+    let decoded = match encoding {
+        Some("base64") => base64_decode(raw),
+        Some("quoted-printable") => quoted_printable_decode(raw),
+        _ => None,
+    };
+    decoded.map_or(Cow::Borrowed(raw), Cow::Owned)
+}
 
 /// The parts of a feedback report.
 pub(super) struct Found<'m, 'x> {
@@ -71,7 +161,8 @@ fn unlabelled_feedback(message: &Message<'_>) -> Option<usize> {
     }
     root.sub_parts()?.iter().skip(1).map(|&id| id as usize).find(|&id| {
         message.parts.get(id).is_some_and(|part| {
-            let head = part.contents().trim_ascii_start();
+            let body = decoded_body(message, part);
+            let head = body.trim_ascii_start();
             head.get(..14).is_some_and(|h| h.eq_ignore_ascii_case(b"feedback-type:"))
         })
     })
@@ -101,14 +192,12 @@ fn original_part<'m, 'x>(message: &'m Message<'x>, feedback: usize) -> Option<(&
             }
         })
         .or_else(|| {
-            parts()
-                .filter(|&(id, p)| id > feedback && !p.is_multipart())
-                .find(|(_, p)| {
-                    MessageParser::default()
-                        .parse_headers(p.contents())
-                        .is_some_and(|m| m.from().is_some() || m.message_id().is_some())
-                })
-                .map(|(_, p)| (p, !has_body(p.contents())))
+            parts().filter(|&(id, p)| id > feedback && !p.is_multipart()).find_map(|(_, p)| {
+                let body = decoded_body(message, p);
+                Parsed::parse_headers(&body)
+                    .is_some_and(|m| m.from().is_some() || m.message_id().is_some())
+                    .then(|| (p, !has_body(&body)))
+            })
         })
 }
 
@@ -119,21 +208,9 @@ pub(super) fn fill_original(
     part: &MessagePart<'_>,
     headers_only: bool,
 ) {
-    // As received: the raw body of an unencoded part, the decoded body of an encoded one.
-    let raw = match part.encoding {
-        Encoding::None => report_message
-            .raw_message
-            .get(part.offset_body as usize..part.offset_end as usize)
-            .unwrap_or_else(|| part.contents()),
-        _ => part.contents(),
-    };
-    match part.message() {
-        Some(original) => fill_from_header(report, original),
-        None => {
-            if let Some(original) = MessageParser::default().parse_headers(part.contents()) {
-                fill_from_header(report, &original);
-            }
-        }
+    let raw = decoded_body(report_message, part);
+    if let Some(original) = Parsed::parse_headers(&raw) {
+        fill_from_header(report, &original);
     }
     report.original = Some(raw[..raw.len().min(MAX_ORIGINAL_BYTES)].to_vec());
     report.original_is_headers_only = headers_only;
@@ -141,7 +218,7 @@ pub(super) fn fill_original(
 
 /// Fills the `original*` fields from a sample message given as bytes (the JSON form).
 pub(super) fn fill_original_bytes(report: &mut FeedbackReport, raw: &[u8]) {
-    if let Some(original) = MessageParser::default().parse_headers(raw) {
+    if let Some(original) = Parsed::parse_headers(raw) {
         fill_from_header(report, &original);
     }
     report.original = Some(raw[..raw.len().min(MAX_ORIGINAL_BYTES)].to_vec());
