@@ -1,12 +1,16 @@
 //! Read-side views of suspensions: counts and lists within the actor's scope, repeat
 //! offenders, and what the support desk needs to answer a caller.
+use super::mailboxes::Mailbox;
 use super::suspensions::{REPEAT_COUNT, REPEAT_WINDOW_DAYS, SuspensionRecord};
 use super::{ServiceError, sql};
 use crate::authz::{Actor, Scope};
-use crate::domain::Role;
+use crate::domain::{Role, Service};
 use crate::entity::{admin_domain, admin_user, suspension};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use std::collections::HashMap;
 
 /// `AND …` narrowing suspension rows (alias `s`) to the actor's scope.
@@ -227,4 +231,49 @@ pub async fn lifters(
         by_domain.insert(*domain_id, names);
     }
     Ok(by_domain)
+}
+
+/// Open suspensions of a mailbox the caller has already been authorized to see.
+pub async fn open_for(
+    db: &DatabaseConnection,
+    mailbox: &Mailbox,
+) -> Result<Vec<SuspensionRecord>, ServiceError> {
+    Ok(suspension::Entity::find()
+        .filter(suspension::Column::MailboxId.eq(mailbox.id))
+        .filter(suspension::Column::EndedAt.is_null())
+        .order_by_asc(suspension::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(SuspensionRecord::from)
+        .collect())
+}
+
+/// Every suspension of the mailbox, newest first.
+pub async fn history_for(
+    db: &DatabaseConnection,
+    mailbox: &Mailbox,
+) -> Result<Vec<SuspensionRecord>, ServiceError> {
+    Ok(suspension::Entity::find()
+        .filter(suspension::Column::MailboxId.eq(mailbox.id))
+        .order_by_desc(suspension::Column::StartedAt)
+        .order_by_desc(suspension::Column::Id)
+        .limit(500)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(SuspensionRecord::from)
+        .collect())
+}
+
+/// Three or more suspensions of Send Mail started within 30 days.
+pub async fn is_repeat_offender<C: ConnectionTrait>(db: &C, mailbox_id: i32) -> Result<bool, ServiceError> {
+    let since = Utc::now() - Duration::days(REPEAT_WINDOW_DAYS);
+    let count = suspension::Entity::find()
+        .filter(suspension::Column::MailboxId.eq(mailbox_id))
+        .filter(suspension::Column::Service.eq(Service::SendMail.key()))
+        .filter(suspension::Column::StartedAt.gte(since))
+        .count(db)
+        .await?;
+    Ok(count >= REPEAT_COUNT)
 }

@@ -11,12 +11,14 @@ use super::{FieldErrors, ServiceError, begin_write, domains};
 use crate::authz::{Action, Actor};
 use crate::domain::{LiftKind, Service, ServiceSet, ServiceState, SuspensionReason};
 use crate::entity::{mailbox, suspension};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
+
+pub use super::suspension_views::{history_for, is_repeat_offender, open_for};
 
 /// Suspensions of *Send Mail* within this many days that make a repeat offender.
 pub const REPEAT_WINDOW_DAYS: i64 = 30;
@@ -401,51 +403,6 @@ pub async fn save_status(
     }
     txn.commit().await?;
     Ok((suspended, lifted))
-}
-
-/// Open suspensions of a mailbox the caller has already been authorized to see.
-pub async fn open_for(
-    db: &DatabaseConnection,
-    mailbox: &Mailbox,
-) -> Result<Vec<SuspensionRecord>, ServiceError> {
-    Ok(suspension::Entity::find()
-        .filter(suspension::Column::MailboxId.eq(mailbox.id))
-        .filter(suspension::Column::EndedAt.is_null())
-        .order_by_asc(suspension::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(SuspensionRecord::from)
-        .collect())
-}
-
-/// Every suspension of the mailbox, newest first.
-pub async fn history_for(
-    db: &DatabaseConnection,
-    mailbox: &Mailbox,
-) -> Result<Vec<SuspensionRecord>, ServiceError> {
-    Ok(suspension::Entity::find()
-        .filter(suspension::Column::MailboxId.eq(mailbox.id))
-        .order_by_desc(suspension::Column::StartedAt)
-        .order_by_desc(suspension::Column::Id)
-        .limit(500)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(SuspensionRecord::from)
-        .collect())
-}
-
-/// Three or more suspensions of Send Mail started within 30 days.
-pub async fn is_repeat_offender<C: ConnectionTrait>(db: &C, mailbox_id: i32) -> Result<bool, ServiceError> {
-    let since = Utc::now() - Duration::days(REPEAT_WINDOW_DAYS);
-    let count = suspension::Entity::find()
-        .filter(suspension::Column::MailboxId.eq(mailbox_id))
-        .filter(suspension::Column::Service.eq(Service::SendMail.key()))
-        .filter(suspension::Column::StartedAt.gte(since))
-        .count(db)
-        .await?;
-    Ok(count >= REPEAT_COUNT)
 }
 
 /// Refuses to go on while any of these mailboxes is suspended, naming them.
