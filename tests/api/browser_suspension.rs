@@ -4,243 +4,20 @@
 //! mailbox list, lifts the suspension on its Status page, adds an abuse contact with New
 //! Contact, and is refused the deletion of a mailbox that is still suspended. Then the support
 //! role looks the mailbox up: it sees the reason, who can lift it and what to tell the customer,
-//! and no control to change anything. Screenshots land in `target/screenshots/`.
-//!
-//! The harness (chromedriver on a free port, a Drop guard, a fresh profile) is the one in
-//! `browser.rs`, copied because its functions are private to that module.
+//! and no control to change anything. Screenshots land in `target/screenshots/`. The harness is
+//! in `webdriver.rs`.
 use crate::db_tests;
 use crate::helpers::*;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-use thirtyfour::ChromeCapabilities;
+use crate::webdriver::*;
 use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/lib/chromium/chromium";
-const MISSING: &str = "chromedriver not found: apt-get install chromium chromium-driver";
-
-/// The colour of `.status-disabled` (`--danger` in static/style.css).
-const RED: &str = "rgb(200, 30, 40)";
 /// The plain-words label of `SuspensionReason::SpamComplaints`, as `suspend_send_mail` sets it.
 const REASON: &str = "spam complaints from recipients";
 const ANNA: &str = "anna@alpha.example";
 const OTTO: &str = "otto@alpha2.example";
 const ABUSE_NAME: &str = "Abuse desk";
 const ABUSE_EMAIL: &str = "abuse@alpha.example";
-
-/// `/usr/bin/chromedriver`, or `chromedriver` on PATH; fails the test if there is neither.
-fn chromedriver_path() -> PathBuf {
-    let fixed = PathBuf::from(CHROMEDRIVER);
-    if fixed.is_file() {
-        return fixed;
-    }
-    std::env::var_os("PATH")
-        .and_then(|path| {
-            std::env::split_paths(&path).map(|dir| dir.join("chromedriver")).find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| panic!("{MISSING}"))
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local address").port()
-}
-
-/// A chromedriver child process and a scratch directory (browser profile, driver log).
-/// Dropping it kills the driver, also when the test panics; the scratch directory is kept on
-/// panic so the driver log can be read.
-struct Chromedriver {
-    child: Child,
-    url: String,
-    scratch: PathBuf,
-}
-
-impl Chromedriver {
-    async fn start(label: &str) -> Self {
-        let binary = chromedriver_path();
-        assert!(Path::new(CHROMIUM).is_file(), "{CHROMIUM} is missing. {MISSING}");
-        let scratch = std::env::temp_dir().join(format!(
-            "mailadmin-browser-{label}-{}-{:08x}",
-            std::process::id(),
-            rand::random::<u32>()
-        ));
-        std::fs::create_dir_all(scratch.join("profile")).expect("create the browser scratch directory");
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().expect("client");
-
-        // The port is free when we look, but another process may take it before chromedriver
-        // binds it: then the driver exits, and we try another port.
-        for _attempt in 0..3 {
-            let port = free_port();
-            let log = std::fs::File::create(scratch.join("chromedriver.log")).expect("driver log");
-            let child = Command::new(&binary)
-                .arg(format!("--port={port}"))
-                .arg("--allowed-ips=127.0.0.1")
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().expect("driver log"))
-                .stderr(log)
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {}: {e}. {MISSING}", binary.display()));
-            let mut driver =
-                Chromedriver { child, url: format!("http://127.0.0.1:{port}"), scratch: scratch.clone() };
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = driver.child.try_wait() {
-                    break; // exited, probably the port was taken: try another
-                }
-                let status = http.get(format!("{}/status", driver.url)).send().await;
-                if status.is_ok_and(|r| r.status().is_success()) {
-                    return driver;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            // Dropping `driver` kills the child; keep the scratch dir for the next attempt.
-            driver.scratch = PathBuf::new();
-        }
-        panic!(
-            "chromedriver ({}) did not answer on /status within 10 s; see {}",
-            binary.display(),
-            scratch.join("chromedriver.log").display()
-        );
-    }
-
-    fn capabilities(&self) -> ChromeCapabilities {
-        let mut caps = DesiredCapabilities::chrome();
-        caps.set_binary(CHROMIUM).expect("binary");
-        let profile = format!("--user-data-dir={}", self.scratch.join("profile").display());
-        for arg in [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--window-size=1280,900",
-            profile.as_str(),
-        ] {
-            caps.add_arg(arg).expect("chrome argument");
-        }
-        caps
-    }
-}
-
-impl Drop for Chromedriver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if self.scratch.as_os_str().is_empty() {
-            return;
-        }
-        if std::thread::panicking() {
-            eprintln!(
-                "browser test failed; chromedriver log: {}",
-                self.scratch.join("chromedriver.log").display()
-            );
-        } else {
-            let _ = std::fs::remove_dir_all(&self.scratch);
-        }
-    }
-}
-
-fn screenshot_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-    std::fs::create_dir_all(&dir).expect("create target/screenshots");
-    dir
-}
-
-async fn screenshot(driver: &WebDriver, name: &str) -> WebDriverResult<PathBuf> {
-    let path = screenshot_dir().join(name);
-    driver.screenshot(&path).await?;
-    Ok(path)
-}
-
-/// Waits (up to the default poller's limit) for an element of a page that is loading.
-async fn wait_for(driver: &WebDriver, css: &str) -> WebDriverResult<WebElement> {
-    driver.query(By::Css(css)).desc(css).first().await
-}
-
-/// Every element matching `css` on the current page (none is fine).
-async fn all(driver: &WebDriver, css: &str) -> WebDriverResult<Vec<WebElement>> {
-    driver.find_all(By::Css(css)).await
-}
-
-/// The text of an element with its whitespace collapsed.
-async fn text_of(element: &WebElement) -> WebDriverResult<String> {
-    Ok(element.text().await?.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
-async fn texts_of(elements: &[WebElement]) -> WebDriverResult<Vec<String>> {
-    let mut texts = Vec::with_capacity(elements.len());
-    for element in elements {
-        texts.push(text_of(element).await?);
-    }
-    Ok(texts)
-}
-
-async fn computed_color(driver: &WebDriver, element: &WebElement) -> WebDriverResult<String> {
-    let ret =
-        driver.execute("return getComputedStyle(arguments[0]).color;", vec![element.to_json()?]).await?;
-    ret.convert::<String>()
-}
-
-/// Clicks `element` and waits until the page it was on has gone (the next page is loading or
-/// loaded), also when the next page has the same URL (a form that redirects back to itself).
-async fn click_and_wait(driver: &WebDriver, element: &WebElement) -> WebDriverResult<()> {
-    let old_page = driver.find(By::Css("html")).await?;
-    element.click().await?;
-    old_page.wait_until().stale().await
-}
-
-/// The heading of the current page, once it is there.
-async fn heading(driver: &WebDriver) -> WebDriverResult<String> {
-    text_of(&wait_for(driver, "main h1").await?).await
-}
-
-async fn path_of(driver: &WebDriver) -> WebDriverResult<String> {
-    Ok(driver.current_url().await?.path().to_owned())
-}
-
-async fn sign_in(driver: &WebDriver, base: &str, login: &str) -> WebDriverResult<()> {
-    driver.goto(format!("{base}/login")).await?;
-    wait_for(driver, "#login").await?.send_keys(login).await?;
-    driver.find(By::Css("#password")).await?.send_keys(FIXTURE_PASSWORD).await?;
-    let submit = driver.find(By::Css("form[action='/login'] button[type=submit]")).await?;
-    click_and_wait(driver, &submit).await?;
-    let whoami = wait_for(driver, "header .signout .whoami").await?;
-    let who = text_of(&whoami).await?;
-    assert!(who.starts_with(login), "signed in as {login:?}, but the header says {who:?}");
-    Ok(())
-}
-
-/// Signs out with the header's Sign out button (from the front page, which has the header).
-async fn sign_out(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
-    driver.goto(format!("{base}/")).await?;
-    let button = wait_for(driver, "header form.signout button[type=submit]").await?;
-    assert_eq!(text_of(&button).await?, "Sign out");
-    click_and_wait(driver, &button).await?;
-    wait_for(driver, "#login").await?;
-    assert!(all(driver, "header .signout").await?.is_empty(), "still signed in after Sign out");
-    Ok(())
-}
-
-/// The `<tr>` of the table matching `table_css` whose first cell reads `first_cell`.
-async fn row_of(driver: &WebDriver, table_css: &str, first_cell: &str) -> WebDriverResult<Vec<WebElement>> {
-    wait_for(driver, &format!("{table_css} tbody tr")).await?;
-    for row in all(driver, &format!("{table_css} tbody tr")).await? {
-        let cells = row.find_all(By::Css("td")).await?;
-        if let Some(first) = cells.first()
-            && text_of(first).await? == first_cell
-        {
-            return Ok(cells);
-        }
-    }
-    panic!("no row for {first_cell} in {table_css}:\n{}", driver.source().await?);
-}
 
 /// Step 2: from the red entry in the domain's list to a lifted suspension.
 async fn lift_from_the_red_entry(
@@ -493,15 +270,8 @@ db_tests! {
         suspend_send_mail(&app.db, fixture.mailbox_a2).await;
 
         let backend = format!("{:?}", app.backend).to_lowercase();
-        let chromedriver = Chromedriver::start(&format!("suspension-{backend}")).await;
-        let driver = WebDriver::new(chromedriver.url.clone(), chromedriver.capabilities())
-            .await
-            .unwrap_or_else(|e| panic!("cannot start headless Chromium through chromedriver: {e}"));
-        // run_and_quit quits the browser after the scenario, also when an assertion panics.
-        driver
-            .run_and_quit(|driver| scenario(driver, app.address.clone(), fixture, backend))
-            .await
-            .unwrap_or_else(|e| panic!("browser scenario failed: {e:?}"));
-        drop(chromedriver);
+        let base = app.address.clone();
+        let label = format!("suspension-{backend}");
+        run_in_browser(&label, |driver| scenario(driver, base, fixture, backend)).await;
     }
 }

@@ -273,6 +273,11 @@ pub async fn seed_fixture(db: &DatabaseConnection) -> Fixture {
     }
 }
 
+/// The actor of a fixture admin, as a signed-in request would carry it.
+pub async fn actor(db: &DatabaseConnection, admin_id: i32) -> mailadmin::authz::Actor {
+    admins::load_actor(db, admin_id, "192.0.2.10".into()).await.unwrap().expect("fixture admin exists")
+}
+
 /// Soft-suspends Send Mail the way the complaint intake will: through the suspension service.
 pub async fn suspend_send_mail(db: &DatabaseConnection, mailbox_id: i32) {
     use mailadmin::domain::{Service, SuspensionReason};

@@ -1,5 +1,7 @@
 //! One integration-test binary (one link on a 2-core machine); a module per area.
 mod helpers;
+mod suspension_state;
+mod webdriver;
 
 mod admins;
 mod audit;
@@ -15,4 +17,5 @@ mod intake;
 mod lookup;
 mod mailboxes;
 mod notices;
+mod suspension_races;
 mod suspensions;

@@ -1,86 +1,18 @@
-//! Soft-suspension through the service layer, on both databases.
+//! Soft-suspension through the service layer, on both databases. Suspensions racing each other
+//! are in `suspension_races.rs`.
 use crate::db_tests;
 use crate::helpers::*;
+use crate::suspension_state::*;
 use mailadmin::authz::Actor;
 use mailadmin::domain::{DisplayName, LiftKind, Service, ServiceState, SuspensionReason};
 use mailadmin::entity::{audit_entry, company, domain, mailbox, suspension};
 use mailadmin::services::passwords::{self, Secret};
 use mailadmin::services::suspensions::{self, StatusChange};
-use mailadmin::services::{ServiceError, admins, companies, domains, mailboxes};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use mailadmin::services::{ServiceError, companies, domains, mailboxes};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use std::collections::BTreeSet;
 
 const EVIDENCE: &str = "14 spam complaints within 24 hours, samples in ticket 4711";
-
-/// The actor of a fixture admin, as a signed-in request would carry it.
-async fn actor(db: &DatabaseConnection, admin_id: i32) -> Actor {
-    admins::load_actor(db, admin_id, "192.0.2.10".into()).await.unwrap().expect("fixture admin exists")
-}
-
-fn state_of(m: &mailbox::Model, service: Service) -> ServiceState {
-    ServiceState::from_code(match service {
-        Service::SendMail => m.svc_send_mail,
-        Service::ReceiveMail => m.svc_receive_mail,
-        Service::Imap => m.svc_imap,
-        Service::Pop3 => m.svc_pop3,
-        Service::WebmailLogin => m.svc_webmail_login,
-        Service::WebmailSend => m.svc_webmail_send,
-    })
-}
-
-async fn mailbox_row(db: &DatabaseConnection, id: i32) -> Option<mailbox::Model> {
-    mailbox::Entity::find_by_id(id).one(db).await.unwrap()
-}
-
-/// The six service states of a mailbox that must exist.
-async fn states(db: &DatabaseConnection, id: i32) -> Vec<(Service, ServiceState)> {
-    let m = mailbox_row(db, id).await.expect("mailbox exists");
-    Service::ALL.into_iter().map(|s| (s, state_of(&m, s))).collect()
-}
-
-/// All services enabled except the given ones, which have the given state.
-fn expected(overrides: &[(Service, ServiceState)]) -> Vec<(Service, ServiceState)> {
-    Service::ALL
-        .into_iter()
-        .map(|s| {
-            let state = overrides.iter().find(|(o, _)| *o == s).map_or(ServiceState::Enabled, |(_, st)| *st);
-            (s, state)
-        })
-        .collect()
-}
-
-/// Every suspension row of a mailbox (that still exists), oldest first.
-async fn rows_of(db: &DatabaseConnection, mailbox_id: i32) -> Vec<suspension::Model> {
-    suspension::Entity::find()
-        .filter(suspension::Column::MailboxId.eq(mailbox_id))
-        .order_by_asc(suspension::Column::Id)
-        .all(db)
-        .await
-        .unwrap()
-}
-
-async fn open_rows(db: &DatabaseConnection, mailbox_id: i32) -> Vec<suspension::Model> {
-    rows_of(db, mailbox_id).await.into_iter().filter(|r| r.ended_at.is_none()).collect()
-}
-
-fn service_keys(rows: &[suspension::Model]) -> BTreeSet<String> {
-    rows.iter().map(|r| r.service.clone()).collect()
-}
-
-fn key_set(services: &[Service]) -> BTreeSet<String> {
-    services.iter().map(|s| s.key().to_owned()).collect()
-}
-
-/// Audit entries with `action` about mailbox `mailbox_id`.
-async fn audit_count(db: &DatabaseConnection, mailbox_id: i32, action: &str) -> u64 {
-    audit_entry::Entity::find()
-        .filter(audit_entry::Column::ObjectKind.eq("mailbox"))
-        .filter(audit_entry::Column::ObjectId.eq(mailbox_id))
-        .filter(audit_entry::Column::Action.eq(action))
-        .count(db)
-        .await
-        .unwrap()
-}
 
 /// Audit entries with `action`, about anything.
 async fn audit_total(db: &DatabaseConnection, action: &str) -> u64 {
@@ -91,69 +23,11 @@ async fn mailbox_count_of(db: &DatabaseConnection, domain_id: i32) -> i32 {
     domain::Entity::find_by_id(domain_id).one(db).await.unwrap().expect("domain exists").mailbox_count
 }
 
-/// The invariant: each `svc_*` column of the mailbox reads `suspended` exactly when an open
-/// suspension row exists for that service; at most one open row per service; ended rows say who
-/// ended them and how; no open row outlives its mailbox.
-async fn assert_consistent(db: &DatabaseConnection, mailbox_id: i32) {
-    let rows = rows_of(db, mailbox_id).await;
-    let mut open = BTreeSet::new();
-    for row in &rows {
-        assert!(
-            Service::ALL.iter().any(|s| s.key() == row.service),
-            "suspension {} names an unknown service {:?}",
-            row.id,
-            row.service
-        );
-        let ended = row.ended_at.is_some();
-        assert!(
-            row.ended_by.is_some() == ended && row.end_kind.is_some() == ended,
-            "suspension {} is half ended: {row:?}",
-            row.id
-        );
-        if row.ended_at.is_none() {
-            assert!(
-                open.insert(row.service.clone()),
-                "two open suspensions of {} on mailbox {mailbox_id}",
-                row.service
-            );
-        }
-    }
-    match mailbox_row(db, mailbox_id).await {
-        Some(m) => {
-            for service in Service::ALL {
-                let column_suspended = state_of(&m, service) == ServiceState::Suspended;
-                let row_open = open.contains(service.key());
-                assert_eq!(
-                    column_suspended,
-                    row_open,
-                    "mailbox {mailbox_id}: {} reads {:?} but an open suspension row {} (open rows: {open:?})",
-                    service.key(),
-                    state_of(&m, service),
-                    if row_open { "exists" } else { "does not exist" },
-                );
-            }
-        }
-        None => assert!(open.is_empty(), "deleted mailbox {mailbox_id} still has open suspensions {open:?}"),
-    }
-    let orphans = suspension::Entity::find()
-        .filter(suspension::Column::MailboxId.is_null())
-        .filter(suspension::Column::EndedAt.is_null())
-        .count(db)
-        .await
-        .unwrap();
-    assert_eq!(orphans, 0, "open suspension rows without a mailbox");
-}
-
 fn conflict_message(result: Result<impl std::fmt::Debug, ServiceError>) -> String {
     match result {
         Err(ServiceError::Conflict(message)) => message,
         other => panic!("expected ServiceError::Conflict, got {other:?}"),
     }
-}
-
-/// "This suspension has already been lifted."
-fn says_already_lifted(message: &str) -> bool {
-    message.contains("already") && message.contains("lifted")
 }
 
 fn invalid_fields(result: Result<impl std::fmt::Debug, ServiceError>) -> Vec<String> {
@@ -544,115 +418,5 @@ db_tests! {
         let pop3 = history.iter().filter(|r| r.service == Service::Pop3).count();
         assert_eq!((send_mail, webmail, pop3), (3, 3, 1));
         assert!(history.iter().filter(|r| r.service == Service::SendMail).all(|r| r.reason == SuspensionReason::SpamComplaints));
-    }
-
-    async fn two_admins_lifting_at_once_give_one_lift_and_one_conflict(app: TestApp) {
-        let db = &app.db;
-        let f = seed_fixture(db).await;
-        let comp_a = actor(db, f.admin_company_a).await;
-        let plat = actor(db, f.admin_platform).await;
-        let id = f.mailbox_a;
-        for round in 0..10 {
-            suspend_send_mail(db, id).await;
-            assert_consistent(db, id).await;
-            let lifts_before = audit_count(db, id, "lift").await;
-            let round_rows: Vec<i32> = open_rows(db, id).await.iter().map(|r| r.id).collect();
-            assert_eq!(round_rows.len(), 2);
-
-            let spawn_lift = |who: &Actor| {
-                let (db, who) = (app.db.clone(), who.clone());
-                tokio::spawn(async move {
-                    let result = suspensions::lift(&db, &who, id, &[Service::SendMail], LiftKind::Lifted, None).await;
-                    (who.login, result)
-                })
-            };
-            let (first, second) = if round % 2 == 0 { (&comp_a, &plat) } else { (&plat, &comp_a) };
-            let (a, b) = tokio::join!(spawn_lift(first), spawn_lift(second));
-            let results = [a.expect("task"), b.expect("task")];
-            let winners: Vec<&str> =
-                results.iter().filter(|(_, r)| r.is_ok()).map(|(who, _)| who.as_str()).collect();
-            let conflicts = results
-                .iter()
-                .filter(|(_, r)| matches!(r, Err(ServiceError::Conflict(m)) if says_already_lifted(m)))
-                .count();
-            assert_eq!((winners.len(), conflicts), (1, 1), "round {round}: {results:?}");
-
-            let rows = rows_of(db, id).await;
-            let ended: Vec<_> = rows.iter().filter(|r| round_rows.contains(&r.id)).collect();
-            assert_eq!(ended.len(), 2);
-            for row in &ended {
-                assert!(row.ended_at.is_some(), "round {round}: {row:?}");
-                assert_eq!(row.ended_by.as_deref(), Some(winners[0]), "round {round}: {row:?}");
-                assert_eq!(row.ended_at, ended[0].ended_at, "round {round}: two lifts ended the rows");
-            }
-            assert!(rows.iter().all(|r| r.ended_at.is_some()), "round {round}: {rows:?}");
-            assert_eq!(audit_count(db, id, "lift").await, lifts_before + 1, "round {round}");
-            assert_eq!(states(db, id).await, expected(&[]), "round {round}");
-            assert_consistent(db, id).await;
-        }
-        assert_eq!(rows_of(db, id).await.len(), 20);
-    }
-
-    async fn a_lift_racing_a_new_suspension_leaves_rows_that_explain_the_state(app: TestApp) {
-        let db = &app.db;
-        let f = seed_fixture(db).await;
-        let comp_a = actor(db, f.admin_company_a).await;
-        let plat = actor(db, f.admin_platform).await;
-        let id = f.mailbox_a;
-        for round in 0..10 {
-            suspend_send_mail(db, id).await;
-            assert_consistent(db, id).await;
-            let lift = {
-                let (db, who) = (app.db.clone(), comp_a.clone());
-                tokio::spawn(async move {
-                    suspensions::lift(&db, &who, id, &[Service::SendMail], LiftKind::Lifted, None).await.map(|_| ())
-                })
-            };
-            let suspend = {
-                let (db, who) = (app.db.clone(), plat.clone());
-                tokio::spawn(async move {
-                    suspensions::suspend(&db, &who, id, &[Service::Pop3], SuspensionReason::Manual, "POP3 brute force").await
-                })
-            };
-            let (lifted, suspended) = tokio::join!(lift, suspend);
-            let (lifted, suspended) = (lifted.expect("task"), suspended.expect("task"));
-            assert!(lifted.is_ok() && suspended.is_ok(), "round {round}: lift {lifted:?}, suspend {suspended:?}");
-            assert_consistent(db, id).await;
-            assert_eq!(states(db, id).await, expected(&[(Service::Pop3, ServiceState::Suspended)]), "round {round}");
-            assert_eq!(service_keys(&open_rows(db, id).await), key_set(&[Service::Pop3]), "round {round}");
-
-            suspensions::lift(db, &plat, id, &[Service::Pop3], LiftKind::Lifted, None).await.unwrap();
-            assert_consistent(db, id).await;
-            assert_eq!(states(db, id).await, expected(&[]), "round {round}");
-        }
-        assert_eq!(audit_count(db, id, "lift").await, 20);
-        assert_eq!(audit_count(db, id, "suspend").await, 20);
-    }
-
-    async fn two_suspensions_of_one_service_at_once_give_one_open_row(app: TestApp) {
-        let db = &app.db;
-        let f = seed_fixture(db).await;
-        let comp_a = actor(db, f.admin_company_a).await;
-        let plat = actor(db, f.admin_platform).await;
-        let id = f.mailbox_a;
-        for round in 0..5 {
-            let spawn_suspend = |who: &Actor| {
-                let (db, who) = (app.db.clone(), who.clone());
-                tokio::spawn(async move {
-                    suspensions::suspend(&db, &who, id, &[Service::SendMail], SuspensionReason::RateLimit, "rate").await
-                })
-            };
-            let (a, b) = tokio::join!(spawn_suspend(&comp_a), spawn_suspend(&plat));
-            let results = [a.expect("task"), b.expect("task")];
-            let oks = results.iter().filter(|r| r.is_ok()).count();
-            let conflicts =
-                results.iter().filter(|r| matches!(r, Err(ServiceError::Conflict(m)) if m.contains("already"))).count();
-            assert_eq!((oks, conflicts), (1, 1), "round {round}: {results:?}");
-            assert_eq!(open_rows(db, id).await.len(), 2, "round {round}");
-            assert_consistent(db, id).await;
-            suspensions::lift_all(db, &plat, id, LiftKind::Lifted, None).await.unwrap();
-            assert_consistent(db, id).await;
-        }
-        assert_eq!(audit_count(db, id, "suspend").await, 5);
     }
 }
