@@ -129,17 +129,32 @@ pub async fn per_day<C: ConnectionTrait>(
         .collect())
 }
 
-/// Counted complaints in the current window, for several mailboxes (the look-up).
+/// Counted complaints in the current window, for several mailboxes (the look-up): one query
+/// finds those with complaints in the last 24 hours; only those are refined by their last lift.
 pub async fn window_counts(
     db: &DatabaseConnection,
     mailbox_ids: &[i32],
 ) -> Result<HashMap<i32, u64>, ServiceError> {
     let mut counts = HashMap::new();
+    if mailbox_ids.is_empty() {
+        return Ok(counts);
+    }
     let now = Utc::now();
-    for id in mailbox_ids {
-        let (count, _) = super::complaints::window_count(db, *id, now).await?;
+    let since = now - Duration::hours(super::complaints::WINDOW_HOURS);
+    let with_complaints: Vec<Option<i32>> = complaint::Entity::find()
+        .filter(complaint::Column::MailboxId.is_in(mailbox_ids.to_vec()))
+        .filter(complaint::Column::Counts.eq(true))
+        .filter(complaint::Column::ReceivedAt.gt(since))
+        .select_only()
+        .column(complaint::Column::MailboxId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    for id in with_complaints.into_iter().flatten() {
+        let (count, _) = super::complaints::window_count(db, id, now).await?;
         if count > 0 {
-            counts.insert(*id, count);
+            counts.insert(id, count);
         }
     }
     Ok(counts)

@@ -32,18 +32,28 @@ fn scope_filter(actor: &Actor, values: &mut Vec<sea_orm::Value>) -> String {
     }
 }
 
-/// Suspended mailboxes (any open suspension) per domain, within the actor's scope.
-pub async fn counts_by_domain(
+/// Suspended mailboxes in one domain (served by the partial index on open suspensions).
+pub async fn count_in_domain(
     db: &DatabaseConnection,
-    actor: &Actor,
+    company_id: i32,
+    domain_id: i32,
+) -> Result<i64, ServiceError> {
+    let query = "SELECT COUNT(DISTINCT s.mailbox_id) AS n FROM suspension s \
+                 WHERE s.ended_at IS NULL AND s.company_id = ? AND s.domain_id = ?";
+    let values = vec![company_id.into(), domain_id.into()];
+    let row = db.query_one_raw(sql::statement(db.get_database_backend(), query, values)).await?;
+    Ok(row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0))
+}
+
+/// Suspended mailboxes per domain of one company.
+pub async fn counts_in_company(
+    db: &DatabaseConnection,
+    company_id: i32,
 ) -> Result<HashMap<i32, i64>, ServiceError> {
-    let mut values = Vec::new();
-    let filter = scope_filter(actor, &mut values);
-    let query = format!(
-        "SELECT s.domain_id, COUNT(DISTINCT s.mailbox_id) AS n FROM suspension s \
-         WHERE s.ended_at IS NULL AND s.mailbox_id IS NOT NULL{filter} GROUP BY s.domain_id"
-    );
-    let rows = db.query_all_raw(sql::statement(db.get_database_backend(), &query, values)).await?;
+    let query = "SELECT s.domain_id, COUNT(DISTINCT s.mailbox_id) AS n FROM suspension s \
+                 WHERE s.ended_at IS NULL AND s.company_id = ? GROUP BY s.domain_id";
+    let rows =
+        db.query_all_raw(sql::statement(db.get_database_backend(), query, vec![company_id.into()])).await?;
     rows.iter()
         .map(|r| Ok((r.try_get("", "domain_id")?, r.try_get("", "n")?)))
         .collect::<Result<_, sea_orm::DbErr>>()

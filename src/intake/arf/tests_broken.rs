@@ -25,6 +25,18 @@ fn broken_fixtures_give_their_error() {
 }
 
 #[test]
+fn a_panic_in_mail_parser_is_contained() {
+    // Found by fuzzing: mail-parser 0.11 reaches a debug_assert!(false) on this input (and
+    // recovers from that state in release builds). In debug builds `parse` catches the panic.
+    let raw = fixture!("fuzz-debug-assert");
+    let result = parse(raw, 1 << 20);
+    assert!(result.is_err(), "{result:?}");
+    if cfg!(debug_assertions) {
+        assert_eq!(result, Err(ArfError::NotMime));
+    }
+}
+
+#[test]
 fn size_limit() {
     let raw = fixture!("full-abuse");
     assert_eq!(parse(raw, raw.len() - 1), Err(ArfError::TooLarge));

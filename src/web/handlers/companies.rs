@@ -86,9 +86,13 @@ pub async fn show(caller: Caller, path: web::Path<i32>) -> Result<CompanyPage, W
     let actor = &caller.actor;
     let place = Place::Company(id);
     let contacts = abuse_contacts::list(caller.db(), actor, id).await?;
-    let suspended_by_domain = suspension_views::counts_by_domain(caller.db(), actor).await?;
-    let suspended_total =
-        suspension_views::counts_by_company(caller.db(), actor).await?.get(&id).copied().unwrap_or(0);
+    // A domain admin's view of the company is narrowed to their domains.
+    let suspended_by_domain: HashMap<i32, i64> = suspension_views::counts_in_company(caller.db(), id)
+        .await?
+        .into_iter()
+        .filter(|(domain_id, _)| actor.sees(Place::Domain { company_id: id, domain_id: *domain_id }))
+        .collect();
+    let suspended_total = suspended_by_domain.values().sum();
     Ok(CompanyPage {
         layout: caller.layout(),
         can_edit: actor.may(Action::EditCompany, place),

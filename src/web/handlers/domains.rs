@@ -109,8 +109,7 @@ pub async fn show(
     .collect();
     let actor = &caller.actor;
     let paged = params.after.is_some() || params.before.is_some();
-    let suspended_count =
-        suspension_views::counts_by_domain(caller.db(), actor).await?.get(&id).copied().unwrap_or(0);
+    let suspended_count = suspension_views::count_in_domain(caller.db(), domain.company_id, id).await?;
     let repeat_offenders =
         suspension_views::repeat_offenders(caller.db(), domain.company_id, Some(id)).await?;
     Ok(DomainPage {
