@@ -76,6 +76,12 @@ impl MigrationTrait for Migration {
         .await?;
         db.execute_unprepared("CREATE INDEX suspension_history ON suspension (mailbox_id, started_at)")
             .await?;
+        // Repeat offenders of a company or domain: Send Mail suspensions started in the last 30
+        // days (without it SQLite walked every suspension row: 6 ms per domain page at 1M mailboxes).
+        db.execute_unprepared(
+            "CREATE INDEX suspension_recent_by_place ON suspension (company_id, service, started_at, domain_id)",
+        )
+        .await?;
         Ok(())
     }
 
