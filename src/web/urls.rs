@@ -16,12 +16,6 @@ pub fn login_with_next(next: &str) -> String {
 pub fn is_local_path(path: &str) -> bool {
     path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
 }
-pub fn logout() -> String {
-    "/logout".into()
-}
-pub fn stylesheet() -> String {
-    "/static/style.css".into()
-}
 pub fn lookup() -> String {
     "/lookup".into()
 }
@@ -52,14 +46,8 @@ pub fn edit_domain(id: i32) -> String {
 pub fn delete_domain(id: i32) -> String {
     format!("/domains/{id}/delete")
 }
-pub fn new_mailbox(domain_id: i32) -> String {
-    format!("/domains/{domain_id}/mailboxes/new")
-}
 pub fn mailbox(id: i32) -> String {
     format!("/mailboxes/{id}")
-}
-pub fn mailbox_password(id: i32) -> String {
-    format!("/mailboxes/{id}/password")
 }
 pub fn delete_mailbox(id: i32) -> String {
     format!("/mailboxes/{id}/delete")
@@ -67,17 +55,8 @@ pub fn delete_mailbox(id: i32) -> String {
 pub fn admins() -> String {
     "/admins".into()
 }
-pub fn new_admin() -> String {
-    "/admins/new".into()
-}
 pub fn admin(id: i32) -> String {
     format!("/admins/{id}")
-}
-pub fn admin_domains(id: i32) -> String {
-    format!("/admins/{id}/domains")
-}
-pub fn admin_password(id: i32) -> String {
-    format!("/admins/{id}/password")
 }
 pub fn delete_admin(id: i32) -> String {
     format!("/admins/{id}/delete")
@@ -88,23 +67,11 @@ pub fn account_password() -> String {
 pub fn mailbox_status(id: i32) -> String {
     format!("/mailboxes/{id}/status")
 }
-pub fn lift(id: i32) -> String {
-    format!("/mailboxes/{id}/lift")
-}
-pub fn educate(id: i32) -> String {
-    format!("/mailboxes/{id}/educate")
-}
 pub fn lift_and_delete(id: i32) -> String {
     format!("/mailboxes/{id}/lift-and-delete")
 }
 pub fn suspended() -> String {
     "/suspended".into()
-}
-pub fn suspended_in_company(company_id: i32) -> String {
-    format!("/suspended?company={company_id}")
-}
-pub fn suspended_in_domain(domain_id: i32) -> String {
-    format!("/domains/{domain_id}?suspended=1")
 }
 pub fn new_contact(company_id: i32) -> String {
     format!("/companies/{company_id}/contacts/new")
@@ -142,24 +109,9 @@ pub fn unattributed_complaints() -> String {
 pub fn quarantine() -> String {
     "/complaints/quarantine".into()
 }
-pub fn quarantined(id: i32) -> String {
-    format!("/complaints/quarantine/{id}")
-}
-pub fn paste_complaint() -> String {
-    "/complaints/new".into()
-}
 pub fn tokens() -> String {
     "/tokens".into()
 }
-pub fn new_token() -> String {
-    "/tokens/new".into()
-}
-pub fn revoke_token(id: i32) -> String {
-    format!("/tokens/{id}/revoke")
-}
 pub fn notices() -> String {
     "/notices".into()
-}
-pub fn notice(id: i32) -> String {
-    format!("/notices/{id}")
 }
