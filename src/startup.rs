@@ -1,5 +1,6 @@
 //! Binds the listeners and builds the server; tests bind port 0 and read the port back.
 use crate::config::{IntakeArgs, WebArgs};
+use crate::services::complaint_writer::ComplaintWriter;
 use crate::services::complaints::IntakeSettings;
 use crate::services::{ServiceError, settings};
 use crate::web::IntakeConfig;
@@ -17,11 +18,13 @@ impl Application {
         let key = session_key(&db, web.session_key.as_deref()).await.map_err(std::io::Error::other)?;
         let listener = TcpListener::bind(&web.bind)?;
         let address = listener.local_addr()?;
+        let settings = IntakeSettings {
+            platform_address: intake.platform_abuse_address.clone(),
+            public_url: intake.public_url.clone().unwrap_or_else(|| format!("http://{address}/")),
+        };
         let intake = IntakeConfig {
-            settings: IntakeSettings {
-                platform_address: intake.platform_abuse_address.clone(),
-                public_url: intake.public_url.clone().unwrap_or_else(|| format!("http://{address}/")),
-            },
+            writer: ComplaintWriter::start(db.clone(), settings.clone()),
+            settings,
             max_report_bytes: intake.max_report_bytes,
         };
         let server = crate::web::server(listener, db, key, web.secure_cookies, intake)?;

@@ -8,6 +8,9 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
 
 /// Prefix that makes a leaked token recognisable in logs and secret scanners.
 const PREFIX: &str = "mad_";
@@ -121,14 +124,52 @@ pub async fn revoke(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<A
     Ok(model.into())
 }
 
+/// How long a live token is trusted without asking the database again.
+pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Live tokens seen lately, by digest, so a busy feedback loop does not cost a query per
+/// report. Only live tokens are kept (a wrong token always asks the database). A revoked token
+/// is refused at once by the instance that revoked it, which forgets everything it kept, and
+/// by other instances sharing the database within [`CACHE_TTL`].
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    live: Mutex<HashMap<String, (i32, Instant)>>,
+}
+
+impl TokenCache {
+    fn get(&self, digest: &str) -> Option<i32> {
+        let live = self.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        live.get(digest).filter(|(_, at)| at.elapsed() < CACHE_TTL).map(|(id, _)| *id)
+    }
+
+    fn keep(&self, digest: String, id: i32) {
+        let mut live = self.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        live.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+        live.insert(digest, (id, Instant::now()));
+    }
+
+    /// Forgets every kept token; called after a revocation.
+    pub fn forget_all(&self) {
+        self.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+    }
+}
+
 /// The token's id if `presented` is a live token. "Last used" is written at most once a minute,
 /// so a busy feedback loop does not turn every report into a second write.
-pub async fn authenticate(db: &DatabaseConnection, presented: &str) -> Result<Option<i32>, ServiceError> {
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    cache: &TokenCache,
+    presented: &str,
+) -> Result<Option<i32>, ServiceError> {
     if !presented.starts_with(PREFIX) {
         return Ok(None);
     }
+    let digest = digest(presented);
+    if let Some(id) = cache.get(&digest) {
+        return Ok(Some(id));
+    }
     let Some(model) = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(digest(presented)))
+        .filter(api_token::Column::TokenHash.eq(&digest))
         .filter(api_token::Column::RevokedAt.is_null())
         .one(db)
         .await?
@@ -143,5 +184,6 @@ pub async fn authenticate(db: &DatabaseConnection, presented: &str) -> Result<Op
             .exec(db)
             .await?;
     }
+    cache.keep(digest, model.id);
     Ok(Some(model.id))
 }

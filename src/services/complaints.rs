@@ -4,21 +4,20 @@
 //! takes a mailbox past its allowance soft-suspends *Send Mail* and queues the AUP notice, in
 //! the same transaction, exactly once (the mailbox row is locked while counting).
 use super::audit::{self, Change};
-use super::{ServiceError, begin_write, notices, suspensions};
-use crate::domain::{Service, ServiceState, SuspensionReason};
-use crate::entity::{company, complaint, domain, mailbox, quarantine, suspension};
+use super::complaint_batch::{self, Incoming};
+use super::{ServiceError, notices, suspensions};
+use crate::domain::{Service, SuspensionReason};
+use crate::entity::{company, complaint, mailbox, quarantine, suspension};
 use crate::intake::arf::FeedbackReport;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
 /// The rolling window complaints are counted over.
 pub const WINDOW_HOURS: i64 = 24;
-/// How much of an original is kept as a sample.
-const SAMPLE_LIMIT: usize = 256 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -59,22 +58,7 @@ pub enum Outcome {
     },
 }
 
-/// Who a report is about: the first sender candidate that is a hosted mailbox.
-async fn attribute<C: ConnectionTrait>(
-    db: &C,
-    report: &FeedbackReport,
-) -> Result<Option<mailbox::Model>, ServiceError> {
-    for candidate in report.sender_candidates() {
-        if let Some(found) =
-            mailbox::Entity::find().filter(mailbox::Column::Address.eq(candidate)).one(db).await?
-        {
-            return Ok(Some(found));
-        }
-    }
-    Ok(None)
-}
-
-async fn find_duplicate<C: ConnectionTrait>(
+pub(super) async fn find_duplicate<C: ConnectionTrait>(
     db: &C,
     report_message_id: Option<&str>,
     original: Option<(&str, &str)>,
@@ -124,13 +108,6 @@ pub async fn window_count<C: ConnectionTrait>(
     Ok((count, start))
 }
 
-fn sample_text(report: &FeedbackReport) -> Option<String> {
-    report.original.as_ref().map(|bytes| {
-        let end = bytes.len().min(SAMPLE_LIMIT);
-        String::from_utf8_lossy(&bytes[..end]).into_owned()
-    })
-}
-
 /// Stores a parsed report, attributes it and applies the rule. Duplicates are a success.
 pub async fn store(
     db: &DatabaseConnection,
@@ -138,87 +115,18 @@ pub async fn store(
     report: &FeedbackReport,
     source: Source,
 ) -> Result<Outcome, ServiceError> {
-    let recipient = report.original_rcpt_to.first().map(String::as_str);
-    let original_key = report.original_message_id.as_deref().zip(recipient);
-    let report_message_id = report.report_message_id.as_deref();
-    if let Some(id) = find_duplicate(db, report_message_id, original_key).await? {
-        return Ok(Outcome::Duplicate { complaint_id: id });
-    }
-    let attributed = attribute(db, report).await?;
-    let txn = begin_write(db).await?;
-    let locked = match &attributed {
-        Some(m) => Some(suspensions::lock_mailbox(&txn, m.id).await?),
-        None => None,
-    };
-    // Checked again under the lock: a copy of this report may have landed meanwhile.
-    if let Some(id) = find_duplicate(&txn, report_message_id, original_key).await? {
-        return Ok(Outcome::Duplicate { complaint_id: id });
-    }
-    let domain = match &locked {
-        Some(m) => domain::Entity::find_by_id(m.domain_id).one(&txn).await?,
-        None => None,
-    };
-    let now = Utc::now();
-    let sender = locked
-        .as_ref()
-        .map(|m| m.address.clone())
-        .or_else(|| report.sender_candidates().into_iter().next())
-        .unwrap_or_default();
-    let inserted = complaint::ActiveModel {
-        received_at: Set(now),
-        arrival_date: Set(report.arrival_date),
-        feedback_type: Set(report.feedback_type.as_str().to_owned()),
-        counts: Set(report.feedback_type.counts()),
-        mailbox_id: Set(locked.as_ref().map(|m| m.id)),
-        company_id: Set(domain.as_ref().map(|d| d.company_id)),
-        sender: Set(sender),
-        complaining_recipient: Set(recipient.map(str::to_owned)),
-        original_message_id: Set(report.original_message_id.clone()),
-        report_message_id: Set(report.report_message_id.clone()),
-        source: Set(source.as_str().to_owned()),
-        reporting_mta: Set(report.reporting_mta.clone()),
-        source_ip: Set(report.source_ip.clone()),
-        user_agent: Set(report.user_agent.clone()),
-        subject: Set(report.original_subject.clone()),
-        original: Set(sample_text(report)),
-        original_headers_only: Set(report.original_is_headers_only),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await;
-    let inserted = match inserted {
-        Ok(model) => model,
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            drop(txn);
-            let id = find_duplicate(db, report_message_id, original_key).await?.unwrap_or_default();
-            return Ok(Outcome::Duplicate { complaint_id: id });
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let mut suspended = false;
-    if let (Some(mailbox), Some(domain)) = (&locked, &domain)
-        && inserted.counts
-        && ServiceState::from_code(mailbox.svc_send_mail) != ServiceState::Suspended
-    {
-        suspended = apply_rule(&txn, settings, mailbox, domain, now).await?;
-    }
-    txn.commit().await?;
-    if suspended {
-        tracing::warn!(mailbox_id = inserted.mailbox_id, "Send Mail soft-suspended after spam complaints");
-    }
-    Ok(Outcome::Stored { complaint_id: inserted.id, mailbox_id: inserted.mailbox_id, suspended })
+    let mut outcomes = complaint_batch::store_batch(db, settings, &[Incoming { report, source }]).await?;
+    outcomes.pop().ok_or_else(|| ServiceError::Internal("no outcome for a stored report".into()))
 }
 
 /// Suspends and queues the notice when the mailbox is past its allowance.
-async fn apply_rule(
+pub(super) async fn apply_rule(
     txn: &DatabaseTransaction,
     settings: &IntakeSettings,
     mailbox: &mailbox::Model,
-    domain: &domain::Model,
+    company: &company::Model,
     now: DateTime<Utc>,
 ) -> Result<bool, ServiceError> {
-    let company =
-        company::Entity::find_by_id(domain.company_id).one(txn).await?.ok_or(ServiceError::NotFound)?;
     let allowance = mailbox.complaint_allowance.unwrap_or(company.complaint_allowance).max(0) as u64;
     let (count, window_start) = window_count(txn, mailbox.id, now).await?;
     if count <= allowance {
@@ -252,7 +160,7 @@ async fn apply_rule(
     )
     .await?;
     let notice = notices::AupNotice {
-        company: &company,
+        company,
         mailbox,
         count,
         allowance,

@@ -53,6 +53,10 @@ impl Caller {
         &self.state.db
     }
 
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
     /// The frame for a page rendered now; takes the pending flash message.
     pub fn layout(&self) -> Layout {
         let actor = &self.actor;

@@ -24,6 +24,8 @@ pub use error::WebError;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub throttle: SignInThrottle,
+    /// Live API tokens seen lately (see [`crate::services::api_tokens::TokenCache`]).
+    pub tokens: crate::services::api_tokens::TokenCache,
     pub intake: IntakeConfig,
 }
 
@@ -32,6 +34,8 @@ pub struct AppState {
 pub struct IntakeConfig {
     pub settings: crate::services::complaints::IntakeSettings,
     pub max_report_bytes: usize,
+    /// Stores the API's reports in batches (group commit).
+    pub writer: crate::services::complaint_writer::ComplaintWriter,
 }
 
 /// The name of the session cookie.
@@ -48,7 +52,12 @@ pub fn server(
     secure_cookies: bool,
     intake: IntakeConfig,
 ) -> std::io::Result<actix_web::dev::Server> {
-    let state = web::Data::new(AppState { db, throttle: SignInThrottle::default(), intake });
+    let state = web::Data::new(AppState {
+        db,
+        throttle: SignInThrottle::default(),
+        tokens: Default::default(),
+        intake,
+    });
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
             .cookie_name(SESSION_COOKIE.to_owned())

@@ -55,7 +55,7 @@ pub async fn post_complaint(
     let Some(token) = token else {
         return refuse(StatusCode::UNAUTHORIZED, "an API token is required: Authorization: Bearer <token>");
     };
-    match api_tokens::authenticate(&state.db, token).await {
+    match api_tokens::authenticate(&state.db, &state.tokens, token).await {
         Ok(Some(_)) => {}
         Ok(None) => return refuse(StatusCode::UNAUTHORIZED, "this API token is unknown or revoked"),
         Err(e) => return internal(e),
@@ -97,14 +97,15 @@ pub async fn post_complaint(
             }
         }
     };
-    match complaints::store(&state.db, &state.intake.settings, &report, Source::Api).await {
+    let counts = report.feedback_type.counts();
+    match state.intake.writer.store(report, Source::Api).await {
         Ok(Outcome::Stored { complaint_id, mailbox_id, suspended }) => answer(
             StatusCode::CREATED,
             json!({
                 "status": "stored",
                 "complaint_id": complaint_id,
                 "attributed": mailbox_id.is_some(),
-                "counts": report.feedback_type.counts(),
+                "counts": counts,
                 "suspended": suspended,
             }),
         ),

@@ -72,6 +72,7 @@ pub async fn create(caller: Caller, form: web::Form<TokenForm>) -> Result<HttpRe
 pub async fn revoke(caller: Caller, path: web::Path<i32>) -> Result<HttpResponse, WebError> {
     match api_tokens::revoke(caller.db(), &caller.actor, path.into_inner()).await {
         Ok(token) => {
+            caller.state().tokens.forget_all();
             caller.flash_success(format!(
                 "Token \"{}\" revoked: whatever uses it can no longer post complaints.",
                 token.name
