@@ -10,13 +10,16 @@ use super::ServiceError;
 use super::complaint_batch::{self, Incoming};
 use super::complaints::{self, IntakeSettings, Outcome, Source};
 use crate::intake::arf::FeedbackReport;
-use sea_orm::DatabaseConnection;
-use tokio::sync::{mpsc, oneshot};
+use sea_orm::{DatabaseBackend, DatabaseConnection};
+use std::sync::Arc;
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// Reports stored in one transaction at most.
 pub const MAX_BATCH: usize = 128;
 /// Reports waiting for the writer; a request beyond this waits to be queued (back-pressure).
 const QUEUE_LENGTH: usize = 1024;
+/// Writers per app instance on PostgreSQL.
+const POSTGRES_WRITERS: usize = 3;
 
 struct Job {
     report: FeedbackReport,
@@ -31,10 +34,19 @@ pub struct ComplaintWriter {
 }
 
 impl ComplaintWriter {
-    /// Starts the writer on the current tokio runtime.
+    /// Starts the writers on the current tokio runtime: one on SQLite, which has one write
+    /// lock anyway; on PostgreSQL a few, so one batch is built while another commits. Their
+    /// batches lock mailboxes in id order, so they cannot deadlock on each other.
     pub fn start(db: DatabaseConnection, settings: IntakeSettings) -> Self {
+        let writers = match db.get_database_backend() {
+            DatabaseBackend::Sqlite => 1,
+            _ => POSTGRES_WRITERS,
+        };
         let (jobs, queue) = mpsc::channel(QUEUE_LENGTH);
-        tokio::spawn(run(db, settings, queue));
+        let queue = Arc::new(Mutex::new(queue));
+        for _ in 0..writers {
+            tokio::spawn(run(db.clone(), settings.clone(), queue.clone()));
+        }
         Self { jobs }
     }
 
@@ -47,9 +59,14 @@ impl ComplaintWriter {
     }
 }
 
-async fn run(db: DatabaseConnection, settings: IntakeSettings, mut queue: mpsc::Receiver<Job>) {
+async fn run(db: DatabaseConnection, settings: IntakeSettings, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+    loop {
+        // The queue is held only while taking a batch, not while writing it.
+        let taken = queue.lock().await.recv_many(&mut jobs, MAX_BATCH).await;
+        if taken == 0 {
+            return;
+        }
         write(&db, &settings, &mut jobs).await;
     }
 }

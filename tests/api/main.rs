@@ -14,6 +14,7 @@ mod companies;
 mod complaint_pages;
 mod domains;
 mod intake;
+mod intake_batches;
 mod lookup;
 mod mailboxes;
 mod notices;
