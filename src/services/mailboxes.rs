@@ -137,13 +137,16 @@ fn row_from(row: &sea_orm::QueryResult) -> Result<MailboxRow, sea_orm::DbErr> {
 
 /// One page of a domain's mailboxes. Keyset pagination: the cursor is a mailbox id whose sort
 /// key bounds the page, so page 1,000 costs what page 1 costs.
+/// Takes the domain the caller has loaded already (its page needs it too); the actor is asked
+/// again here, without a query.
 pub async fn list(
     db: &DatabaseConnection,
     actor: &Actor,
-    domain_id: i32,
+    domain: &domains::Domain,
     query: &ListQuery,
 ) -> Result<Page<MailboxRow>, ServiceError> {
-    let domain = domains::get(db, actor, domain_id).await?;
+    authorize(actor, Action::View, domain.place())?;
+    let domain_id = domain.id;
     let backend = db.get_database_backend();
     let mut filter = String::from("domain_id = ?");
     let mut values: Vec<sea_orm::Value> = vec![domain_id.into()];

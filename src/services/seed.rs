@@ -293,7 +293,7 @@ async fn add_demo_contacts(db: &DatabaseConnection, report: &SeedReport) -> Resu
 async fn tidy_after_bulk_load(db: &DatabaseConnection) -> Result<(), ServiceError> {
     let statements: &[&str] = match db.get_database_backend() {
         DbBackend::Sqlite => &["INSERT INTO mailbox_search(mailbox_search) VALUES ('optimize')", "ANALYZE"],
-        _ => &["VACUUM ANALYZE mailbox", "ANALYZE domain", "ANALYZE company"],
+        _ => &["VACUUM ANALYZE mailbox", "VACUUM ANALYZE suspension", "ANALYZE domain", "ANALYZE company"],
     };
     for sql in statements {
         db.execute_unprepared(sql).await?;

@@ -74,7 +74,7 @@ pub async fn show(
         before: params.before,
         suspended_only: params.suspended == "1",
     };
-    let page = mailboxes::list(caller.db(), &caller.actor, id, &query).await?;
+    let page = mailboxes::list(caller.db(), &caller.actor, &domain, &query).await?;
     let link = |sort: SortKey, desc: bool, cursor: Option<(&str, &str)>| {
         let mut pairs: Vec<(&str, &str)> = Vec::new();
         if !params.q.is_empty() {
