@@ -10,6 +10,7 @@ mod m20261124_000005_create_suspensions;
 mod m20261124_000006_create_abuse_contacts;
 mod m20261124_000007_create_audit_log;
 mod m20261124_000008_create_complaints;
+mod m20261125_000009_index_sign_ins;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_create_abuse_contacts::Migration),
             Box::new(m20261124_000007_create_audit_log::Migration),
             Box::new(m20261124_000008_create_complaints::Migration),
+            Box::new(m20261125_000009_index_sign_ins::Migration),
         ]
     }
 }

@@ -29,6 +29,19 @@ db_tests! {
         assert_eq!(other.status, StatusCode::TOO_MANY_REQUESTS, "same client address");
     }
 
+    async fn a_success_forgives_the_logins_earlier_failures_but_not_the_addresss(app: TestApp) {
+        seed_fixture(&app.db).await;
+        let mut client = app.client();
+        for attempt in 1..=4 {
+            assert_eq!(client.sign_in("plat", "wrong").await.status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {attempt}");
+        }
+        assert_eq!(client.sign_in("plat", FIXTURE_PASSWORD).await.status, StatusCode::SEE_OTHER);
+        let mut again = app.client();
+        assert_eq!(again.sign_in("plat", "wrong").await.status, StatusCode::UNPROCESSABLE_ENTITY, "5th from this address");
+        let page = app.client().sign_in("support", FIXTURE_PASSWORD).await;
+        assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "five failures from this address in 15 minutes");
+    }
+
     async fn signing_in_renews_the_session_and_returns_to_next(app: TestApp) {
         seed_fixture(&app.db).await;
         let mut client = app.client();
@@ -106,4 +119,42 @@ db_tests! {
         let health = client.get("/healthz").await;
         assert_eq!((health.status, health.body.as_str()), (StatusCode::OK, "ok\n"));
     }
+}
+
+/// Failures counted by one instance block the login on another sharing the database, and a
+/// restart forgives nothing: the throttle reads the audit log both write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_throttle_is_shared_by_app_instances_on_one_postgres() {
+    let url = fresh_database_url(Backend::Postgres).await;
+    let first = spawn_app_on(Backend::Postgres, &url).await;
+    let second = spawn_app_on(Backend::Postgres, &url).await;
+    seed_fixture(&first.db).await;
+    for attempt in 1..=5 {
+        let app = if attempt % 2 == 0 { &first } else { &second };
+        let page = app.client().sign_in("plat", "wrong-password").await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {attempt}");
+    }
+    for app in [&first, &second] {
+        let page = app.client().sign_in("plat", FIXTURE_PASSWORD).await;
+        assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "blocked on every instance");
+    }
+    let restarted = spawn_app_on(Backend::Postgres, &url).await;
+    let page = restarted.client().sign_in("plat", FIXTURE_PASSWORD).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "a new instance knows the failures");
+}
+
+/// Parallel guesses cannot all pass the count before the first failure is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_parallel_guesses_gets_at_most_five_tries() {
+    let app = spawn_app(Backend::Sqlite).await;
+    seed_fixture(&app.db).await;
+    let guesses = (0..20).map(|n| {
+        let app = &app;
+        async move { app.client().sign_in("plat", &format!("guess-{n}")).await.status }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let tried = statuses.iter().filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(tried + refused, 20, "{statuses:?}");
+    assert!(tried <= 5, "{tried} guesses were checked: {statuses:?}");
 }
