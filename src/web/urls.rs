@@ -1,4 +1,24 @@
-//! Every path the app links or redirects to; nothing else spells a URL.
+//! Every path the app links or redirects to; nothing else spells a URL. Templates call these
+//! too (`{{ crate::web::urls::mailbox(row.id) }}`); askama passes arguments by reference, hence
+//! [`PathId`], which takes an id however many references deep.
+
+/// An id in a path: an `i32`, or a reference to one (askama passes template arguments by reference).
+pub trait PathId {
+    fn path_id(&self) -> i32;
+}
+
+impl PathId for i32 {
+    fn path_id(&self) -> i32 {
+        *self
+    }
+}
+
+impl<T: PathId + ?Sized> PathId for &T {
+    fn path_id(&self) -> i32 {
+        (**self).path_id()
+    }
+}
+
 pub fn home() -> String {
     "/".into()
 }
@@ -25,61 +45,77 @@ pub fn companies() -> String {
 pub fn new_company() -> String {
     "/companies/new".into()
 }
-pub fn company(id: i32) -> String {
+pub fn company(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/companies/{id}")
 }
-pub fn edit_company(id: i32) -> String {
+pub fn edit_company(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/companies/{id}/edit")
 }
-pub fn delete_company(id: i32) -> String {
+pub fn delete_company(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/companies/{id}/delete")
 }
-pub fn new_domain(company_id: i32) -> String {
+pub fn new_domain(company_id: impl PathId) -> String {
+    let company_id = company_id.path_id();
     format!("/companies/{company_id}/domains/new")
 }
-pub fn domain(id: i32) -> String {
+pub fn domain(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/domains/{id}")
 }
-pub fn edit_domain(id: i32) -> String {
+pub fn edit_domain(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/domains/{id}/edit")
 }
-pub fn delete_domain(id: i32) -> String {
+pub fn delete_domain(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/domains/{id}/delete")
 }
-pub fn mailbox(id: i32) -> String {
+pub fn mailbox(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/mailboxes/{id}")
 }
-pub fn delete_mailbox(id: i32) -> String {
+pub fn delete_mailbox(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/mailboxes/{id}/delete")
 }
 pub fn admins() -> String {
     "/admins".into()
 }
-pub fn admin(id: i32) -> String {
+pub fn admin(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/admins/{id}")
 }
-pub fn delete_admin(id: i32) -> String {
+pub fn delete_admin(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/admins/{id}/delete")
 }
 pub fn account_password() -> String {
     "/account/password".into()
 }
-pub fn mailbox_status(id: i32) -> String {
+pub fn mailbox_status(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/mailboxes/{id}/status")
 }
-pub fn lift_and_delete(id: i32) -> String {
+pub fn lift_and_delete(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/mailboxes/{id}/lift-and-delete")
 }
 pub fn suspended() -> String {
     "/suspended".into()
 }
-pub fn new_contact(company_id: i32) -> String {
+pub fn new_contact(company_id: impl PathId) -> String {
+    let company_id = company_id.path_id();
     format!("/companies/{company_id}/contacts/new")
 }
-pub fn edit_contact(id: i32) -> String {
+pub fn edit_contact(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/contacts/{id}/edit")
 }
-pub fn delete_contact(id: i32) -> String {
+pub fn delete_contact(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/contacts/{id}/delete")
 }
 pub fn audit() -> String {
@@ -88,19 +124,24 @@ pub fn audit() -> String {
 pub fn audit_export() -> String {
     "/audit/export".into()
 }
-pub fn company_audit(company_id: i32) -> String {
+pub fn company_audit(company_id: impl PathId) -> String {
+    let company_id = company_id.path_id();
     format!("/companies/{company_id}/audit")
 }
-pub fn company_audit_export(company_id: i32) -> String {
+pub fn company_audit_export(company_id: impl PathId) -> String {
+    let company_id = company_id.path_id();
     format!("/companies/{company_id}/audit/export")
 }
-pub fn mailbox_complaints(mailbox_id: i32) -> String {
+pub fn mailbox_complaints(mailbox_id: impl PathId) -> String {
+    let mailbox_id = mailbox_id.path_id();
     format!("/mailboxes/{mailbox_id}/complaints")
 }
-pub fn company_complaints(company_id: i32) -> String {
+pub fn company_complaints(company_id: impl PathId) -> String {
+    let company_id = company_id.path_id();
     format!("/companies/{company_id}/complaints")
 }
-pub fn complaint(id: i32) -> String {
+pub fn complaint(id: impl PathId) -> String {
+    let id = id.path_id();
     format!("/complaints/{id}")
 }
 pub fn unattributed_complaints() -> String {
@@ -114,4 +155,71 @@ pub fn tokens() -> String {
 }
 pub fn notices() -> String {
     "/notices".into()
+}
+pub fn admin_domains(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/admins/{id}/domains")
+}
+pub fn admin_password(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/admins/{id}/password")
+}
+pub fn company_contacts(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/companies/{id}/edit#contacts")
+}
+pub fn domain_suspended(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/domains/{id}?suspended=1")
+}
+pub fn educate_mailbox(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/mailboxes/{id}/educate")
+}
+pub fn lift_mailbox(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/mailboxes/{id}/lift")
+}
+pub fn logout() -> String {
+    "/logout".into()
+}
+pub fn mailbox_password(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/mailboxes/{id}/password")
+}
+pub fn new_admin() -> String {
+    "/admins/new".into()
+}
+pub fn new_complaint() -> String {
+    "/complaints/new".into()
+}
+pub fn new_mailbox(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/domains/{id}/mailboxes/new")
+}
+pub fn new_token() -> String {
+    "/tokens/new".into()
+}
+pub fn notice(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/notices/{id}")
+}
+pub fn quarantined(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/complaints/quarantine/{id}")
+}
+pub fn revoke_token(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/tokens/{id}/revoke")
+}
+pub fn stylesheet() -> String {
+    "/static/style.css".into()
+}
+pub fn suspended_in_company(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/suspended?company={id}")
+}
+pub fn token_row(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/tokens#token-{id}")
 }
