@@ -133,24 +133,45 @@ pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 /// by other instances sharing the database within [`CACHE_TTL`].
 #[derive(Debug, Default)]
 pub struct TokenCache {
-    live: Mutex<HashMap<String, (i32, Instant)>>,
+    live: Mutex<CacheState>,
+}
+
+#[derive(Debug, Default)]
+struct CacheState {
+    tokens: HashMap<String, (i32, Instant)>,
+    /// Raised by every [`TokenCache::forget_all`]: a lookup that began before a revocation
+    /// must not put the token back afterwards.
+    generation: u64,
 }
 
 impl TokenCache {
-    fn get(&self, digest: &str) -> Option<i32> {
-        let live = self.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        live.get(digest).filter(|(_, at)| at.elapsed() < CACHE_TTL).map(|(id, _)| *id)
+    fn state(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        self.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn keep(&self, digest: String, id: i32) {
-        let mut live = self.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        live.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
-        live.insert(digest, (id, Instant::now()));
+    /// The cached id, or the generation to hand to [`TokenCache::keep`] after asking the database.
+    fn get(&self, digest: &str) -> Result<i32, u64> {
+        let state = self.state();
+        match state.tokens.get(digest) {
+            Some((id, at)) if at.elapsed() < CACHE_TTL => Ok(*id),
+            _ => Err(state.generation),
+        }
+    }
+
+    fn keep(&self, digest: String, id: i32, generation: u64) {
+        let mut state = self.state();
+        if state.generation != generation {
+            return;
+        }
+        state.tokens.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+        state.tokens.insert(digest, (id, Instant::now()));
     }
 
     /// Forgets every kept token; called after a revocation.
     pub fn forget_all(&self) {
-        self.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+        let mut state = self.state();
+        state.tokens.clear();
+        state.generation += 1;
     }
 }
 
@@ -165,9 +186,10 @@ pub async fn authenticate(
         return Ok(None);
     }
     let digest = digest(presented);
-    if let Some(id) = cache.get(&digest) {
-        return Ok(Some(id));
-    }
+    let generation = match cache.get(&digest) {
+        Ok(id) => return Ok(Some(id)),
+        Err(generation) => generation,
+    };
     let Some(model) = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(&digest))
         .filter(api_token::Column::RevokedAt.is_null())
@@ -184,6 +206,23 @@ pub async fn authenticate(
             .exec(db)
             .await?;
     }
-    cache.keep(digest, model.id);
+    cache.keep(digest, model.id, generation);
     Ok(Some(model.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TokenCache;
+
+    #[test]
+    fn a_lookup_that_began_before_a_revocation_does_not_put_the_token_back() {
+        let cache = TokenCache::default();
+        let generation = cache.get("digest").unwrap_err();
+        cache.forget_all();
+        cache.keep("digest".into(), 7, generation);
+        assert!(cache.get("digest").is_err(), "kept after the revocation");
+        let generation = cache.get("digest").unwrap_err();
+        cache.keep("digest".into(), 7, generation);
+        assert_eq!(cache.get("digest"), Ok(7));
+    }
 }

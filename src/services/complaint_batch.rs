@@ -2,8 +2,10 @@
 //!
 //! Feedback loops send in bursts, and on SQLite every write waits for the one write lock, so
 //! the intake stores reports in batches (group commit): one transaction attributes them all
-//! with one query, locks their mailboxes in id order (so two app instances sharing a
-//! PostgreSQL never deadlock on each other's batches), inserts each report (a repeat is a
+//! with one query, locks their mailboxes in id order (so two writers or app instances sharing
+//! a PostgreSQL never deadlock on mailbox locks; two batches holding copies of the same two
+//! unattributed reports in opposite order can, and PostgreSQL then aborts one, which the
+//! writer retries report by report), inserts each report (a repeat is a
 //! conflict on a unique index, answered as a duplicate, never an aborted transaction), then
 //! counts the touched mailboxes' windows with two grouped queries and applies the rule. The
 //! outcome per report is the same as storing them one by one in arrival order.
@@ -110,7 +112,9 @@ async fn store_in(
         if count <= allowance {
             continue;
         }
-        complaints::apply_rule(txn, settings, mailbox, company, now).await?;
+        if !complaints::apply_rule(txn, settings, mailbox, company, now).await? {
+            continue;
+        }
         // The report that took the count past the allowance is the one that suspended: the
         // count stood at `count - new` before this batch.
         let before = count.saturating_sub(indexes.len() as u64);
@@ -171,7 +175,11 @@ async fn insert(
     now: DateTime<Utc>,
 ) -> Result<Outcome, ServiceError> {
     let report = incoming.report;
-    let recipient = report.original_rcpt_to.first().cloned();
+    // The duplicate keys, as stored, so the look-up after a conflict finds the stored row.
+    let recipient = report.original_rcpt_to.first().map(|r| storable(r));
+    let original_message_id = report.original_message_id.as_deref().map(storable);
+    let report_message_id = report.report_message_id.as_deref().map(storable);
+    let sender = storable(&sender);
     let row = complaint::ActiveModel {
         received_at: Set(now),
         arrival_date: Set(report.arrival_date),
@@ -181,13 +189,13 @@ async fn insert(
         company_id: Set(company_id),
         sender: Set(sender),
         complaining_recipient: Set(recipient.clone()),
-        original_message_id: Set(report.original_message_id.clone()),
-        report_message_id: Set(report.report_message_id.clone()),
+        original_message_id: Set(original_message_id.clone()),
+        report_message_id: Set(report_message_id.clone()),
         source: Set(incoming.source.as_str().to_owned()),
-        reporting_mta: Set(report.reporting_mta.clone()),
-        source_ip: Set(report.source_ip.clone()),
-        user_agent: Set(report.user_agent.clone()),
-        subject: Set(report.original_subject.clone()),
+        reporting_mta: Set(report.reporting_mta.as_deref().map(storable)),
+        source_ip: Set(report.source_ip.as_deref().map(storable)),
+        user_agent: Set(report.user_agent.as_deref().map(storable)),
+        subject: Set(report.original_subject.as_deref().map(storable)),
         original: Set(sample_text(report)),
         original_headers_only: Set(report.original_is_headers_only),
         ..Default::default()
@@ -204,8 +212,8 @@ async fn insert(
             Ok(Outcome::Stored { complaint_id: result.last_insert_id, mailbox_id, suspended: false })
         }
         TryInsertResult::Conflicted | TryInsertResult::Empty => {
-            let original = report.original_message_id.as_deref().zip(recipient.as_deref());
-            let id = complaints::find_duplicate(txn, report.report_message_id.as_deref(), original)
+            let original = original_message_id.as_deref().zip(recipient.as_deref());
+            let id = complaints::find_duplicate(txn, report_message_id.as_deref(), original)
                 .await?
                 .unwrap_or_default();
             Ok(Outcome::Duplicate { complaint_id: id })
@@ -255,6 +263,12 @@ async fn window_counts(
 fn sample_text(report: &FeedbackReport) -> Option<String> {
     report.original.as_ref().map(|bytes| {
         let end = bytes.len().min(SAMPLE_LIMIT);
-        String::from_utf8_lossy(&bytes[..end]).into_owned()
+        storable(&String::from_utf8_lossy(&bytes[..end]))
     })
+}
+
+/// Text PostgreSQL can hold: it refuses NUL characters in `text`, which a report may carry
+/// (SQLite would keep them); they become U+FFFD, as undecodable bytes already do.
+pub(crate) fn storable(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
 }

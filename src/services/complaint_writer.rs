@@ -45,7 +45,7 @@ impl ComplaintWriter {
         let (jobs, queue) = mpsc::channel(QUEUE_LENGTH);
         let queue = Arc::new(Mutex::new(queue));
         for _ in 0..writers {
-            tokio::spawn(run(db.clone(), settings.clone(), queue.clone()));
+            tokio::spawn(supervise(db.clone(), settings.clone(), queue.clone()));
         }
         Self { jobs }
     }
@@ -56,6 +56,17 @@ impl ComplaintWriter {
         let (reply, answer) = oneshot::channel();
         self.jobs.send(Job { report, source, reply }).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
+    }
+}
+
+/// Restarts a writer that panicked, so the intake does not stop until the process does. The
+/// requests of the batch it was writing are answered with an error (they are retried).
+async fn supervise(db: DatabaseConnection, settings: IntakeSettings, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    loop {
+        match tokio::spawn(run(db.clone(), settings.clone(), queue.clone())).await {
+            Ok(()) => return,
+            Err(error) => tracing::error!(%error, "the complaint writer failed; restarting it"),
+        }
     }
 }
 

@@ -204,8 +204,8 @@ pub async fn quarantine(
     let model = quarantine::ActiveModel {
         received_at: Set(Utc::now()),
         source: Set(source.as_str().to_owned()),
-        reason: Set(reason.to_owned()),
-        raw: Set(String::from_utf8_lossy(&raw[..end]).into_owned()),
+        reason: Set(complaint_batch::storable(reason)),
+        raw: Set(complaint_batch::storable(&String::from_utf8_lossy(&raw[..end]))),
         size: Set(raw.len().min(i32::MAX as usize) as i32),
         ..Default::default()
     }

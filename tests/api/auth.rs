@@ -30,16 +30,37 @@ db_tests! {
     }
 
     async fn a_success_forgives_the_logins_earlier_failures_but_not_the_addresss(app: TestApp) {
+        use mailadmin::services::passwords::Secret;
+        use mailadmin::services::{ServiceError, sign_in};
         seed_fixture(&app.db).await;
-        let mut client = app.client();
-        for attempt in 1..=4 {
-            assert_eq!(client.sign_in("plat", "wrong").await.status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {attempt}");
+        let throttle = sign_in::SignInThrottle::default();
+        let attempt = |password: &str, addr: &str| {
+            let (password, addr) = (Secret::new(password.into()), addr.to_owned());
+            let (db, throttle) = (&app.db, &throttle);
+            async move { sign_in::sign_in(db, throttle, "plat", password, &addr).await }
+        };
+        // Four failures from four addresses, then a success: the login starts afresh, so four
+        // more failures (from yet other addresses) still leave it open.
+        for n in 1..=4 {
+            assert!(matches!(attempt("wrong", &format!("192.0.2.{n}")).await, Err(ServiceError::Invalid(_))));
         }
-        assert_eq!(client.sign_in("plat", FIXTURE_PASSWORD).await.status, StatusCode::SEE_OTHER);
-        let mut again = app.client();
-        assert_eq!(again.sign_in("plat", "wrong").await.status, StatusCode::UNPROCESSABLE_ENTITY, "5th from this address");
-        let page = app.client().sign_in("support", FIXTURE_PASSWORD).await;
-        assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "five failures from this address in 15 minutes");
+        attempt(FIXTURE_PASSWORD, "192.0.2.5").await.expect("the right password");
+        for n in 6..=9 {
+            assert!(matches!(attempt("wrong", &format!("192.0.2.{n}")).await, Err(ServiceError::Invalid(_))));
+        }
+        attempt(FIXTURE_PASSWORD, "192.0.2.10").await.expect("four failures since the success");
+        // Five more without a success in between block the login from everywhere.
+        for n in 11..=15 {
+            assert!(matches!(attempt("wrong", &format!("192.0.2.{n}")).await, Err(ServiceError::Invalid(_))));
+        }
+        assert!(matches!(attempt(FIXTURE_PASSWORD, "192.0.2.16").await, Err(ServiceError::Throttled { .. })));
+        // One address's failures block it for every login, success or not.
+        for _ in 1..=5 {
+            let wrong = sign_in::sign_in(&app.db, &throttle, "support", Secret::new("wrong".into()), "198.51.100.1");
+            assert!(matches!(wrong.await, Err(ServiceError::Invalid(_))));
+        }
+        let other = sign_in::sign_in(&app.db, &throttle, "dom-a", Secret::new(FIXTURE_PASSWORD.into()), "198.51.100.1");
+        assert!(matches!(other.await, Err(ServiceError::Throttled { .. })), "same address, other login");
     }
 
     async fn signing_in_renews_the_session_and_returns_to_next(app: TestApp) {

@@ -89,6 +89,23 @@ db_tests! {
         assert_eq!(complaint::Entity::find().count(&app.db).await.unwrap(), 7, "2 before, 5 distinct in the batch");
     }
 
+    async fn a_report_carrying_nul_characters_is_stored_on_both_databases(app: TestApp) {
+        seed_fixture(&app.db).await;
+        // PostgreSQL's text refuses NUL; a feedback loop may still send one.
+        let raw = arf_report("anna@alpha.example", "r1@example.net", "m1@x.example", "rep1@fbl", "abuse")
+            .replace("Subject: Earn money fast", "Subject: Earn\0money")
+            .replace("Buy now! Limited offer.", "Buy\0now!");
+        let parsed = arf::parse(raw.as_bytes(), 1024 * 1024).expect("a valid report");
+        let first = complaints::store(&app.db, &settings(), &parsed, Source::Api).await.expect("stored");
+        let (id, _, _) = stored(&first);
+        let again = complaints::store(&app.db, &settings(), &parsed, Source::Api).await.expect("answered");
+        assert_eq!(again, Outcome::Duplicate { complaint_id: id });
+        let row = complaint::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+        assert!(row.original.unwrap().contains("Buy\u{FFFD}now!"));
+        let quarantined = complaints::quarantine(&app.db, b"not\0a report", Source::Api, "test").await;
+        assert!(quarantined.is_ok(), "kept in quarantine: {quarantined:?}");
+    }
+
     async fn a_batch_counts_only_complaints_since_the_last_lift(app: TestApp) {
         let f = seed_fixture(&app.db).await;
         company::Entity::update_many()
