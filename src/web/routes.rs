@@ -87,6 +87,7 @@ routes! {
     get "/tokens" => tokens::list,
     post "/tokens/new" => tokens::create,
     post "/tokens/{id}/revoke" => tokens::revoke,
+    get "/companies/{id}/notices" => notices::company_list,
     get "/notices" => notices::list,
     get "/notices/{id}" => notices::show,
 }

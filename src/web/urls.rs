@@ -223,3 +223,7 @@ pub fn token_row(id: impl PathId) -> String {
     let id = id.path_id();
     format!("/tokens#token-{id}")
 }
+pub fn company_notices(company_id: impl PathId) -> String {
+    let company_id = company_id.path_id();
+    format!("/companies/{company_id}/notices")
+}

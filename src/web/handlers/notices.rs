@@ -39,6 +39,33 @@ pub async fn list(caller: Caller) -> Result<HttpResponse, WebError> {
     )
 }
 
+#[derive(Template)]
+#[template(path = "notices/company.html")]
+pub struct CompanyNoticesPage {
+    layout: Layout,
+    company_id: i32,
+    company_name: String,
+    rows: Vec<notice::Model>,
+    limit: u64,
+}
+
+/// `GET /companies/{id}/notices`: the AUP notices about one company's mailboxes.
+pub async fn company_list(caller: Caller, path: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let company_id = path.into_inner();
+    let rows = notices::list_for_company(caller.db(), &caller.actor, company_id, LIST_LIMIT).await?;
+    let company = companies::get(caller.db(), &caller.actor, company_id).await?;
+    html(
+        StatusCode::OK,
+        &CompanyNoticesPage {
+            layout: caller.layout(),
+            company_id,
+            company_name: company.name,
+            rows,
+            limit: LIST_LIMIT,
+        },
+    )
+}
+
 /// A sample as the page lists it: which complaint, and whether only its header came along.
 pub struct SampleLink {
     pub complaint_id: i32,

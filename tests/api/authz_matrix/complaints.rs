@@ -92,4 +92,11 @@ pub(super) fn cells(t: &mut Table, fx: &Fixture, x: &Extra) {
     t.get("/notices/{id}", notice(na), "company A's notice", signed_in(R200, R200, R200, R404))
         .links(CompanyA, &[href(company(a))], &[]);
     t.get("/notices/{id}", notice(nb), "company B's notice", signed_in(R200, R200, R404, R404));
+    // A company's notices: for whoever sees the company.
+    let company_notices = |id: i32| format!("/companies/{id}/notices");
+    t.get("/companies/{id}/notices", company_notices(a), "company A", signed_in(R200, R200, R200, R404))
+        .links(CompanyA, &[href(notice(na))], &[href(notice(nb))])
+        .links(Support, &[href(notice(na))], &[href(notice(nb))]);
+    t.get("/companies/{id}/notices", company_notices(b), "company B", signed_in(R200, R200, R404, R404))
+        .links(Platform, &[href(notice(nb))], &[href(notice(na))]);
 }

@@ -171,6 +171,7 @@ pub(super) fn id_routes(n: u32) -> Vec<(&'static str, &'static str, Form)> {
         ("get", "/complaints/quarantine/{id}", vec![]),
         ("get", "/complaints/{id}", vec![]),
         ("get", "/notices/{id}", vec![]),
+        ("get", "/companies/{id}/notices", vec![]),
         // `POST /tokens/{id}/revoke` is not here: support is refused before the token is looked
         // up (see the matrix).
     ]
