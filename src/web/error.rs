@@ -1,8 +1,11 @@
 //! Every error a page can end in, mapped to a status and a page in the one place below.
 use crate::services::ServiceError;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpResponse, ResponseError};
 use askama::Template;
 
 #[derive(Debug, thiserror::Error)]
@@ -75,28 +78,76 @@ impl ResponseError for WebError {
             let location = super::urls::login_with_next(next);
             return HttpResponse::SeeOther().insert_header((LOCATION, location)).finish();
         }
-        let (title, message, reference) = match self {
-            WebError::NotFound => {
-                ("Not found", "There is nothing here, or it is not yours to see.".into(), None)
-            }
-            WebError::Forbidden => ("Not allowed", "Your role does not allow this.".into(), None),
+        let reference = if let WebError::Internal(cause) = self {
+            // The cause goes to the log once, under a reference the page shows.
+            let reference = format!("{:08x}", rand::random::<u32>());
+            tracing::error!(reference, cause, "internal error");
+            Some(reference)
+        } else {
+            None
+        };
+        self.page(super::layout::Layout::bare(), reference)
+    }
+}
+
+impl WebError {
+    /// The error page in `layout`: bare here, where no request is at hand; the signed-in frame
+    /// from [`framed`] when someone is signed in.
+    pub fn page(&self, layout: super::layout::Layout, reference: Option<String>) -> HttpResponse {
+        let (title, message) = match self {
+            WebError::NotFound => ("Not found", "There is nothing here, or it is not yours to see.".into()),
+            WebError::Forbidden => ("Not allowed", "Your role does not allow this.".into()),
             WebError::CsrfMismatch => (
                 "Form expired",
                 "The form was too old or came from elsewhere. Go back, reload the page and try again.".into(),
-                None,
             ),
-            WebError::BadRequest(m) => ("Bad request", m.clone(), None),
-            WebError::Conflict(m) => ("Not possible", m.clone(), None),
-            WebError::Internal(cause) => {
-                // The cause goes to the log once, under a reference the page shows.
-                let reference = format!("{:08x}", rand::random::<u32>());
-                tracing::error!(reference, cause, "internal error");
-                ("Something went wrong", "The error has been logged.".into(), Some(reference))
-            }
-            WebError::SignInRequired { .. } => unreachable!("handled above"),
+            WebError::BadRequest(m) => ("Bad request", m.clone()),
+            WebError::Conflict(m) => ("Not possible", m.clone()),
+            WebError::Internal(_) => ("Something went wrong", "The error has been logged.".into()),
+            WebError::SignInRequired { .. } => ("Sign in", "Sign in to see this page.".into()),
         };
-        let page = ErrorPage { layout: super::layout::Layout::bare(), title, message, reference };
+        let page = ErrorPage { layout, title, message, reference };
         let body = page.render().unwrap_or_else(|_| title.to_owned());
         HttpResponse::build(self.status_code()).content_type("text/html; charset=utf-8").body(body)
+    }
+}
+
+/// Draws error pages again in the signed-in frame (navigation, sign-out) when someone is signed
+/// in: `ResponseError` has no request, so [`WebError`]'s own page is bare. Server errors keep
+/// their bare page (and the reference already logged): no extra work for a failing server.
+pub async fn framed(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let Some(error) = res.response().error().and_then(|e| e.as_error::<WebError>()) else {
+        return Ok(res.map_into_left_body());
+    };
+    let reframe = match error {
+        WebError::Internal(_) | WebError::SignInRequired { .. } => None,
+        WebError::NotFound => Some(WebError::NotFound),
+        WebError::Forbidden => Some(WebError::Forbidden),
+        WebError::CsrfMismatch => Some(WebError::CsrfMismatch),
+        WebError::BadRequest(m) => Some(WebError::BadRequest(m.clone())),
+        WebError::Conflict(m) => Some(WebError::Conflict(m.clone())),
+    };
+    let Some(error) = reframe else {
+        return Ok(res.map_into_left_body());
+    };
+    let caller = super::layout::Caller::extract(res.request()).await;
+    match caller {
+        Ok(caller) => {
+            let (req, original) = res.into_parts();
+            let mut framed = error.page(caller.error_layout(), None);
+            for (name, value) in original.headers() {
+                if name != actix_web::http::header::CONTENT_TYPE
+                    && name != actix_web::http::header::CONTENT_LENGTH
+                {
+                    framed.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            Ok(ServiceResponse::new(req, framed).map_into_right_body())
+        }
+        Err(_) => Ok(res.map_into_left_body()),
     }
 }

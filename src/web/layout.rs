@@ -59,6 +59,17 @@ impl Caller {
 
     /// The frame for a page rendered now; takes the pending flash message.
     pub fn layout(&self) -> Layout {
+        let mut layout = self.frame();
+        layout.flash = session::take_flash(&self.session);
+        layout
+    }
+
+    /// The frame for an error page: the pending flash message stays for the next real page.
+    pub fn error_layout(&self) -> Layout {
+        self.frame()
+    }
+
+    fn frame(&self) -> Layout {
         let actor = &self.actor;
         let mut nav = vec![NavLink { label: "Home", href: urls::home() }];
         if actor.may(Action::View, crate::authz::Place::Platform) {
@@ -88,7 +99,7 @@ impl Caller {
         nav.push(NavLink { label: "My password", href: urls::account_password() });
         Layout {
             csrf: session::csrf_token(&self.session),
-            flash: session::take_flash(&self.session),
+            flash: None,
             user: Some(NavUser { login: actor.login.clone(), role_label: actor.role.label() }),
             nav,
         }

@@ -81,6 +81,7 @@ pub fn server(
             .configure(routes::configure)
             .default_service(web::to(handlers::not_found))
             .wrap(from_fn(csrf::verify))
+            .wrap(from_fn(error::framed))
             .wrap(sessions)
             .wrap(
                 DefaultHeaders::new()

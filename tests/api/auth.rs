@@ -137,6 +137,19 @@ db_tests! {
         assert_eq!(page.status, StatusCode::NOT_FOUND);
         assert_eq!(page.text("h1"), "Not found");
         assert_eq!(page.text("a.brand"), "mailadmin");
+        assert!(page.texts("form.signout").is_empty(), "no one is signed in");
+        // Signed in, an error page keeps the frame: navigation and sign-out.
+        seed_fixture(&app.db).await;
+        for (login, path, status) in [
+            ("comp-a", "/no/such/page", StatusCode::NOT_FOUND),
+            ("comp-a", "/companies/999999", StatusCode::NOT_FOUND),
+            ("support", "/companies/new", StatusCode::FORBIDDEN),
+        ] {
+            let page = app.signed_in(login).await.get(path).await;
+            assert_eq!(page.status, status, "{path}");
+            assert_eq!(page.texts("form.signout").len(), 1, "{path} is framed");
+            assert!(page.texts("nav a").iter().any(|t| t == "Home"), "{path} has the navigation");
+        }
         let health = client.get("/healthz").await;
         assert_eq!((health.status, health.body.as_str()), (StatusCode::OK, "ok\n"));
     }
