@@ -4,11 +4,20 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use std::time::Duration;
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    connect_within(url, Duration::from_secs(10)).await
+    connect_with(url, Duration::from_secs(10), None).await
 }
 
 /// Connects, giving up after `patience` (the pool retries a refused connection until then).
 pub async fn connect_within(url: &str, patience: Duration) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, patience, None).await
+}
+
+/// Connects with at most `pool` connections (`None`: 8 on SQLite, 10 on PostgreSQL).
+pub async fn connect_with(
+    url: &str,
+    patience: Duration,
+    pool: Option<u32>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -17,14 +26,14 @@ pub async fn connect_within(url: &str, patience: Duration) -> Result<DatabaseCon
     if url.starts_with("sqlite:") {
         // WAL lets readers run beside the one writer; a writer waits up to 5 s for the lock
         // instead of failing. NORMAL sync is durable across application crashes in WAL mode.
-        options.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|opts| {
+        options.max_connections(pool.unwrap_or(8)).min_connections(1).map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
         });
     } else {
-        options.max_connections(20).min_connections(1);
+        options.max_connections(pool.unwrap_or(10)).min_connections(1);
     }
     Database::connect(options).await
 }

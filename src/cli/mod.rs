@@ -108,7 +108,8 @@ pub async fn run(cli: Cli) -> ExitCode {
     if let Command::IngestArf { intake } = &cli.command {
         return ingest::run(&url, intake).await;
     }
-    let db = match crate::db::connect(&url).await {
+    let patience = std::time::Duration::from_secs(10);
+    let db = match crate::db::connect_with(&url, patience, cli.database.database_pool).await {
         Ok(db) => db,
         Err(e) => {
             eprintln!("error: cannot open the database {}: {e}", crate::db::redacted(&url));

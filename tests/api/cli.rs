@@ -86,6 +86,20 @@ async fn every_subcommand_has_help() {
     }
     let out = Command::new(env!("CARGO_BIN_EXE_mailadmin")).arg("--help").output().unwrap();
     assert!(text(&out.stdout).contains("MAILADMIN_DATABASE_URL"));
+    assert!(text(&out.stdout).contains("MAILADMIN_DATABASE_POOL"));
+}
+
+#[tokio::test]
+async fn a_pool_of_no_connections_is_refused_with_the_reason() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mailadmin"))
+        .args(["migrate", "--database-pool", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--database-pool"), "{}", text(&out.stderr));
+    let url = fresh_database_url(Backend::Sqlite).await;
+    let out = mailadmin(&url, &["migrate", "--database-pool", "2"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
 /// `serve --demo` seeds once and prints the sign-ins; `serve` on an empty database creates `admin`.
