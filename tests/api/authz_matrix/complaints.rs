@@ -90,7 +90,7 @@ pub(super) fn cells(t: &mut Table, fx: &Fixture, x: &Extra) {
         .links(Platform, &[href(notice(na)), href(notice(nb))], &[])
         .links(Support, &[href(notice(na)), href(notice(nb))], &[]);
     t.get("/notices/{id}", notice(na), "company A's notice", signed_in(R200, R200, R200, R404))
-        .links(CompanyA, &[href(company(a))], &[]);
+        .links(CompanyA, &[href(company(a)), href(format!("/companies/{a}/notices"))], &[]);
     t.get("/notices/{id}", notice(nb), "company B's notice", signed_in(R200, R200, R404, R404));
     // A company's notices: for whoever sees the company.
     let company_notices = |id: i32| format!("/companies/{id}/notices");
