@@ -107,7 +107,7 @@ async fn store_in(
         let Some(mailbox) = by_id.get(mailbox_id).copied() else { continue };
         let Some(domain) = domains.get(&mailbox.domain_id) else { continue };
         let Some(company) = companies.get(&domain.company_id) else { continue };
-        let allowance = mailbox.complaint_allowance.unwrap_or(company.complaint_allowance).max(0) as u64;
+        let allowance = complaints::allowance_of(mailbox, company);
         let count = counts.get(mailbox_id).copied().unwrap_or(0);
         if count <= allowance {
             continue;

@@ -119,6 +119,11 @@ pub async fn store(
     outcomes.pop().ok_or_else(|| ServiceError::Internal("no outcome for a stored report".into()))
 }
 
+/// Counted complaints a mailbox may draw in its window: its own override, else its company's.
+pub(super) fn allowance_of(mailbox: &mailbox::Model, company: &company::Model) -> u64 {
+    mailbox.complaint_allowance.unwrap_or(company.complaint_allowance).max(0) as u64
+}
+
 /// Suspends and queues the notice when the mailbox is past its allowance.
 pub(super) async fn apply_rule(
     txn: &DatabaseTransaction,
@@ -127,7 +132,7 @@ pub(super) async fn apply_rule(
     company: &company::Model,
     now: DateTime<Utc>,
 ) -> Result<bool, ServiceError> {
-    let allowance = mailbox.complaint_allowance.unwrap_or(company.complaint_allowance).max(0) as u64;
+    let allowance = allowance_of(mailbox, company);
     let (count, window_start) = window_count(txn, mailbox.id, now).await?;
     if count <= allowance {
         return Ok(false);

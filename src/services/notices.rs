@@ -114,24 +114,25 @@ pub async fn list(
     Ok(notice::Entity::find().order_by_desc(notice::Column::Id).limit(limit).all(db).await?)
 }
 
-/// One company's notices, newest first: for whoever sees the company (not domain admins, to
-/// whom no company is visible).
+/// One company and its notices, newest first: for whoever sees the company (not domain admins,
+/// to whom no company is visible).
 pub async fn list_for_company(
     db: &DatabaseConnection,
     actor: &Actor,
     company_id: i32,
     limit: u64,
-) -> Result<Vec<notice::Model>, ServiceError> {
+) -> Result<(super::companies::Company, Vec<notice::Model>), ServiceError> {
     if actor.role == crate::domain::Role::Domain {
         return Err(ServiceError::NotFound);
     }
-    super::companies::get(db, actor, company_id).await?;
-    Ok(notice::Entity::find()
+    let company = super::companies::get(db, actor, company_id).await?;
+    let rows = notice::Entity::find()
         .filter(notice::Column::CompanyId.eq(company_id))
         .order_by_desc(notice::Column::Id)
         .limit(limit)
         .all(db)
-        .await?)
+        .await?;
+    Ok((company, rows))
 }
 
 pub async fn get(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<notice::Model, ServiceError> {

@@ -21,6 +21,9 @@ use std::time::Duration;
 
 pub const MAX_FAILURES: u32 = 5;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// The audit log's actions for sign-ins, which the throttle counts.
+const SIGNED_IN: &str = "sign_in";
+const SIGN_IN_FAILED: &str = "sign_in_failed";
 /// The longest login kept in the audit log for a failed attempt.
 const MAX_LOGIN_CHARS: usize = 64;
 
@@ -77,31 +80,38 @@ fn wait_for(failures: &[DateTime<Utc>], in_flight: u32, now: DateTime<Utc>) -> O
     (recorded + in_flight >= MAX_FAILURES).then_some(1)
 }
 
-/// The newest failed sign-ins within the window, for a login (since its last success) or an address.
+/// Whose failed sign-ins the throttle counts.
+#[derive(Clone, Copy)]
+enum Attempts<'a> {
+    /// For a login, since its last success.
+    Login(&'a str),
+    From(&'a str),
+}
+
+/// The newest failed sign-ins of `attempts` within the window.
 async fn recent_failures(
     db: &DatabaseConnection,
-    login: Option<&str>,
-    client_addr: Option<&str>,
+    attempts: Attempts<'_>,
     now: DateTime<Utc>,
 ) -> Result<Vec<DateTime<Utc>>, ServiceError> {
     let mut since = now - chrono::Duration::from_std(WINDOW).unwrap_or_default();
-    let mut query = audit_entry::Entity::find().filter(audit_entry::Column::Action.eq("sign_in_failed"));
-    if let Some(login) = login {
-        let last_success: Option<DateTime<Utc>> = audit_entry::Entity::find()
-            .select_only()
-            .column(audit_entry::Column::At)
-            .filter(audit_entry::Column::Action.eq("sign_in"))
-            .filter(audit_entry::Column::ObjectLabel.eq(login))
-            .filter(audit_entry::Column::At.gt(since))
-            .order_by_desc(audit_entry::Column::At)
-            .into_tuple()
-            .one(db)
-            .await?;
-        since = last_success.map_or(since, |at| at.max(since));
-        query = query.filter(audit_entry::Column::ObjectLabel.eq(login));
-    }
-    if let Some(addr) = client_addr {
-        query = query.filter(audit_entry::Column::ClientAddr.eq(addr));
+    let mut query = audit_entry::Entity::find().filter(audit_entry::Column::Action.eq(SIGN_IN_FAILED));
+    match attempts {
+        Attempts::Login(login) => {
+            let last_success: Option<DateTime<Utc>> = audit_entry::Entity::find()
+                .select_only()
+                .column(audit_entry::Column::At)
+                .filter(audit_entry::Column::Action.eq(SIGNED_IN))
+                .filter(audit_entry::Column::ObjectLabel.eq(login))
+                .filter(audit_entry::Column::At.gt(since))
+                .order_by_desc(audit_entry::Column::At)
+                .into_tuple()
+                .one(db)
+                .await?;
+            since = last_success.map_or(since, |at| at.max(since));
+            query = query.filter(audit_entry::Column::ObjectLabel.eq(login));
+        }
+        Attempts::From(addr) => query = query.filter(audit_entry::Column::ClientAddr.eq(addr)),
     }
     Ok(query
         .select_only()
@@ -122,8 +132,8 @@ async fn blocked_for(
     in_flight: [u32; 2],
 ) -> Result<Option<u64>, ServiceError> {
     let now = Utc::now();
-    let by_login = recent_failures(db, Some(login), None, now).await?;
-    let by_addr = recent_failures(db, None, Some(client_addr), now).await?;
+    let by_login = recent_failures(db, Attempts::Login(login), now).await?;
+    let by_addr = recent_failures(db, Attempts::From(client_addr), now).await?;
     Ok(wait_for(&by_login, in_flight[0], now).max(wait_for(&by_addr, in_flight[1], now)))
 }
 
@@ -163,7 +173,7 @@ pub async fn sign_in(
                     object_kind: "session",
                     object_id: Some(id),
                     object_label: &login,
-                    action: "sign_in",
+                    action: SIGNED_IN,
                     before: json!(null),
                     after: json!(null),
                 },
@@ -187,7 +197,7 @@ pub async fn sign_in(
                     object_kind: "session",
                     object_id: None,
                     object_label: &attempted,
-                    action: "sign_in_failed",
+                    action: SIGN_IN_FAILED,
                     before: json!(null),
                     after: json!(null),
                 },

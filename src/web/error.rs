@@ -8,7 +8,7 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpResponse, ResponseError};
 use askama::Template;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum WebError {
     #[error("not found")]
     NotFound,
@@ -120,34 +120,21 @@ pub async fn framed(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let res = next.call(req).await?;
-    let Some(error) = res.response().error().and_then(|e| e.as_error::<WebError>()) else {
-        return Ok(res.map_into_left_body());
-    };
-    let reframe = match error {
-        WebError::Internal(_) | WebError::SignInRequired { .. } => None,
-        WebError::NotFound => Some(WebError::NotFound),
-        WebError::Forbidden => Some(WebError::Forbidden),
-        WebError::CsrfMismatch => Some(WebError::CsrfMismatch),
-        WebError::BadRequest(m) => Some(WebError::BadRequest(m.clone())),
-        WebError::Conflict(m) => Some(WebError::Conflict(m.clone())),
-    };
-    let Some(error) = reframe else {
-        return Ok(res.map_into_left_body());
-    };
-    let caller = super::layout::Caller::extract(res.request()).await;
-    match caller {
-        Ok(caller) => {
-            let (req, original) = res.into_parts();
-            let mut framed = error.page(caller.error_layout(), None);
-            for (name, value) in original.headers() {
-                if name != actix_web::http::header::CONTENT_TYPE
-                    && name != actix_web::http::header::CONTENT_LENGTH
-                {
-                    framed.headers_mut().insert(name.clone(), value.clone());
-                }
-            }
-            Ok(ServiceResponse::new(req, framed).map_into_right_body())
+    let error = match res.response().error().and_then(|e| e.as_error::<WebError>()) {
+        Some(error) if !matches!(error, WebError::Internal(_) | WebError::SignInRequired { .. }) => {
+            error.clone()
         }
-        Err(_) => Ok(res.map_into_left_body()),
+        _ => return Ok(res.map_into_left_body()),
+    };
+    let Ok(caller) = super::layout::Caller::extract(res.request()).await else {
+        return Ok(res.map_into_left_body());
+    };
+    let (req, original) = res.into_parts();
+    let mut framed = error.page(caller.error_layout(), None);
+    for (name, value) in original.headers() {
+        if name != actix_web::http::header::CONTENT_TYPE && name != actix_web::http::header::CONTENT_LENGTH {
+            framed.headers_mut().insert(name.clone(), value.clone());
+        }
     }
+    Ok(ServiceResponse::new(req, framed).map_into_right_body())
 }

@@ -52,8 +52,8 @@ pub struct CompanyNoticesPage {
 /// `GET /companies/{id}/notices`: the AUP notices about one company's mailboxes.
 pub async fn company_list(caller: Caller, path: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let company_id = path.into_inner();
-    let rows = notices::list_for_company(caller.db(), &caller.actor, company_id, LIST_LIMIT).await?;
-    let company = companies::get(caller.db(), &caller.actor, company_id).await?;
+    let (company, rows) =
+        notices::list_for_company(caller.db(), &caller.actor, company_id, LIST_LIMIT).await?;
     html(
         StatusCode::OK,
         &CompanyNoticesPage {
