@@ -3,7 +3,7 @@
 //! Runs beside the web server; retries with exponential back-off; a 5xx answer fails the notice.
 use crate::config::SmtpArgs;
 use crate::entity::notice;
-use crate::services::notices::{self, Sample};
+use crate::services::notices::outbox::{self as notices, Sample};
 use chrono::Duration;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};

@@ -1,8 +1,8 @@
 //! Binds the listeners and builds the server; tests bind port 0 and read the port back.
 use crate::config::{IntakeArgs, WebArgs};
-use crate::services::complaint_writer::ComplaintWriter;
-use crate::services::complaints::IntakeSettings;
-use crate::services::{ServiceError, settings};
+use crate::services::complaints::writer::ComplaintWriter;
+use crate::services::notices::outbox::NoticeSettings;
+use crate::services::{common::ServiceError, common::settings};
 use crate::web::IntakeConfig;
 use actix_web::cookie::Key;
 use sea_orm::DatabaseConnection;
@@ -18,7 +18,7 @@ impl Application {
         let key = session_key(&db, web.session_key.as_deref()).await.map_err(std::io::Error::other)?;
         let listener = TcpListener::bind(&web.bind)?;
         let address = listener.local_addr()?;
-        let settings = IntakeSettings {
+        let settings = NoticeSettings {
             platform_address: intake.platform_abuse_address.clone(),
             public_url: intake.public_url.clone().unwrap_or_else(|| format!("http://{address}/")),
         };

@@ -4,7 +4,9 @@
 //! (keep the message and retry later, so nothing is lost).
 use crate::config::IntakeArgs;
 use crate::intake::arf;
-use crate::services::complaints::{self, IntakeSettings, Outcome, Source};
+use crate::services::complaints::intake::{self as complaints};
+use crate::services::complaints::outcome::{Outcome, Source};
+use crate::services::notices::outbox::NoticeSettings;
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -55,7 +57,7 @@ pub async fn run(database_url: &str, intake: &IntakeArgs) -> ExitCode {
             };
         }
     };
-    let settings = IntakeSettings {
+    let settings = NoticeSettings {
         platform_address: intake.platform_abuse_address.clone(),
         public_url: intake.public_url.clone().unwrap_or_else(|| "http://127.0.0.1:8080/".into()),
     };

@@ -2,7 +2,7 @@
 mod ingest;
 use crate::config::{DatabaseArgs, IntakeArgs, SmtpArgs, WebArgs};
 use crate::domain::{AdminLogin, DomainName, Role};
-use crate::services::{self, ServiceError, admins, passwords::Secret, seed};
+use crate::services::{self, access::admins, common::ServiceError, common::passwords::Secret, demo::seed};
 use clap::{Parser, Subcommand, ValueEnum};
 use sea_orm::DatabaseConnection;
 use std::io::BufRead;
@@ -132,7 +132,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
         Command::CreateApiToken { name } => {
             let actor = admins::system_actor("create-api-token");
-            match crate::services::api_tokens::create(&db, &actor, &name).await {
+            match crate::services::access::api_tokens::create(&db, &actor, &name).await {
                 Ok((_, token)) => {
                     println!("{token}");
                     Ok(())
@@ -212,7 +212,7 @@ async fn create_admin(
     let login = AdminLogin::parse(login).map_err(|e| CommandError::Usage(format!("--login: {e}")))?;
     let company_id = match &company {
         Some(name) => Some(
-            services::lookup_ids::company_by_name(db, name)
+            services::hierarchy::lookup_ids::company_by_name(db, name)
                 .await?
                 .ok_or_else(|| CommandError::Usage(format!("no company named \"{name}\"")))?,
         ),
@@ -222,7 +222,7 @@ async fn create_admin(
     for name in &domains {
         let parsed =
             DomainName::parse(name).map_err(|e| CommandError::Usage(format!("--domain {name}: {e}")))?;
-        let id = services::lookup_ids::domain_by_name(db, parsed.as_str())
+        let id = services::hierarchy::lookup_ids::domain_by_name(db, parsed.as_str())
             .await?
             .ok_or_else(|| CommandError::Usage(format!("no domain named \"{name}\"")))?;
         domain_ids.push(id);
@@ -270,11 +270,11 @@ async fn seed_demo(db: &DatabaseConnection, intake: &IntakeArgs, bind: &str) -> 
         };
         admins::create(db, &actor, new).await?;
     }
-    let settings = crate::services::complaints::IntakeSettings {
+    let settings = crate::services::notices::outbox::NoticeSettings {
         platform_address: intake.platform_abuse_address.clone(),
         public_url: intake.public_url.clone().unwrap_or_else(|| format!("http://{bind}/")),
     };
-    crate::services::demo_complaints::add(db, first_domain, &settings).await?;
+    crate::services::demo::complaints::add(db, first_domain, &settings).await?;
     Ok(())
 }
 
@@ -286,7 +286,7 @@ async fn serve(
     demo: bool,
 ) -> Result<(), CommandError> {
     let sender = crate::notices::NoticeSender::from_args(&smtp).map_err(CommandError::Usage)?;
-    let empty = !admins::any_exist(&db).await? && services::lookup_ids::no_companies(&db).await?;
+    let empty = !admins::any_exist(&db).await? && services::hierarchy::lookup_ids::no_companies(&db).await?;
     let url = format!("http://{}/", web.bind);
     if demo && empty {
         seed_demo(&db, &intake, &web.bind).await?;
@@ -297,7 +297,7 @@ async fn serve(
     } else if demo {
         println!("The database has data already; no demo data seeded.");
     } else if !admins::any_exist(&db).await? {
-        let password = services::passwords::generate();
+        let password = services::common::passwords::generate();
         let actor = admins::system_actor("first-start");
         let new = admins::NewAdmin {
             login: AdminLogin::parse("admin").map_err(|e| CommandError::Failed(e.to_string()))?,

@@ -1,67 +1,29 @@
 //! The application's operations. Only this layer queries the database; every function that
 //! touches a company, domain, mailbox or admin takes the [`Actor`](crate::authz::Actor) and asks
 //! [`authz`](crate::authz) before it reads or writes.
-pub mod abuse_contacts;
-pub mod admins;
-pub mod api_tokens;
+//!
+//! One folder per part of the business. A part may call only the parts listed after it
+//! (`scripts/check-import-cycles` checks this order and that no files import each other in a
+//! circle):
+//!
+//! ```text
+//! demo          seeds demo data through the parts below
+//! complaints    intake, batch writer, the suspension rule, complaint views
+//! suspension    soft-suspensions: suspend, lift, history, repeat offenders, support look-up
+//! notices       AUP notices (outbox, delivery state) and the abuse contacts they go to
+//! access        admins, sign-in and its throttle, API tokens
+//! hierarchy     companies, domains, mailboxes, and what may be deleted
+//! audit         the audit log: recording a change, reading the log
+//! common        errors, transactions, pagination, SQL helpers, password hashing
+//! ```
+pub mod access;
 pub mod audit;
-pub mod companies;
-pub mod complaint_batch;
-pub mod complaint_views;
-pub mod complaint_writer;
+pub mod common;
 pub mod complaints;
-pub mod demo_complaints;
-pub mod domains;
-pub mod error;
-pub mod lookup;
-pub mod lookup_ids;
-pub mod mailboxes;
+pub mod demo;
+pub mod hierarchy;
 pub mod notices;
-pub mod overview;
-pub mod passwords;
-pub mod seed;
-pub mod settings;
-pub mod sign_in;
-mod sql;
-pub mod suspension_views;
-pub mod suspensions;
+pub mod suspension;
 
-pub use error::{FieldErrors, ServiceError};
-
-use crate::authz::{Action, Actor, Place};
-
-/// For pages that change nothing yet (a "new" form): may the actor do `action` at `place`?
-pub fn require(actor: &Actor, action: Action, place: Place) -> Result<(), ServiceError> {
-    authorize(actor, action, place)
-}
-
-/// Asks the one authorization rule, turning a refusal into the service error it maps to.
-pub(crate) fn authorize(actor: &Actor, action: Action, place: Place) -> Result<(), ServiceError> {
-    actor.authorize(action, place).map_err(ServiceError::from)
-}
-
-/// Starts a transaction that will write. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy timeout instead of failing
-/// with "database is locked" when a deferred transaction tries to upgrade.
-pub(crate) async fn begin_write(
-    db: &sea_orm::DatabaseConnection,
-) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
-    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
-}
-
-/// A page of a keyset-paginated list: the rows and the cursors either side.
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    pub rows: Vec<T>,
-    /// Cursor for the previous page (`before=`), if there is one.
-    pub prev: Option<String>,
-    /// Cursor for the next page (`after=`), if there is one.
-    pub next: Option<String>,
-    /// Rows matching the filter over all pages.
-    pub total: u64,
-}
+pub use common::error::{FieldErrors, ServiceError};
+pub use common::{Page, require};

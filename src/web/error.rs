@@ -1,5 +1,5 @@
 //! Every error a page can end in, mapped to a status and a page in the one place below.
-use crate::services::ServiceError;
+use crate::services::common::ServiceError;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;

@@ -4,7 +4,7 @@ use super::session::{self, Flash};
 use super::{AppState, WebError, urls};
 use crate::authz::{Action, Actor};
 use crate::domain::Role;
-use crate::services::admins;
+use crate::services::access::admins;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};

@@ -8,7 +8,7 @@ pub mod routes;
 pub mod session;
 pub mod urls;
 
-use crate::services::sign_in::SignInThrottle;
+use crate::services::access::sign_in::SignInThrottle;
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::storage::CookieSessionStore;
@@ -24,18 +24,18 @@ pub use error::WebError;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub throttle: SignInThrottle,
-    /// Live API tokens seen lately (see [`crate::services::api_tokens::TokenCache`]).
-    pub tokens: crate::services::api_tokens::TokenCache,
+    /// Live API tokens seen lately (see [`crate::services::access::api_tokens::TokenCache`]).
+    pub tokens: crate::services::access::api_tokens::TokenCache,
     pub intake: IntakeConfig,
 }
 
 /// What the complaint intake needs from the configuration.
 #[derive(Debug, Clone)]
 pub struct IntakeConfig {
-    pub settings: crate::services::complaints::IntakeSettings,
+    pub settings: crate::services::notices::outbox::NoticeSettings,
     pub max_report_bytes: usize,
     /// Stores the API's reports in batches (group commit).
-    pub writer: crate::services::complaint_writer::ComplaintWriter,
+    pub writer: crate::services::complaints::writer::ComplaintWriter,
 }
 
 /// The name of the session cookie.

@@ -4,7 +4,7 @@ use crate::helpers::*;
 use chrono::{Duration, Utc};
 use mailadmin::domain::DomainName;
 use mailadmin::entity::audit_entry;
-use mailadmin::services::{admins, domains};
+use mailadmin::services::{access::admins, hierarchy::domains};
 use reqwest::StatusCode;
 use scraper::Selector;
 use sea_orm::{

@@ -30,8 +30,8 @@ db_tests! {
     }
 
     async fn a_success_forgives_the_logins_earlier_failures_but_not_the_addresss(app: TestApp) {
-        use mailadmin::services::passwords::Secret;
-        use mailadmin::services::{ServiceError, sign_in};
+        use mailadmin::services::common::passwords::Secret;
+        use mailadmin::services::{common::ServiceError, access::sign_in};
         seed_fixture(&app.db).await;
         let throttle = sign_in::SignInThrottle::default();
         let attempt = |password: &str, addr: &str| {

@@ -4,7 +4,9 @@ use crate::db_tests;
 use crate::helpers::*;
 use mailadmin::entity::{complaint, notice, quarantine};
 use mailadmin::intake::arf;
-use mailadmin::services::complaints::{self, IntakeSettings, Source};
+use mailadmin::services::complaints::intake::{self as complaints};
+use mailadmin::services::complaints::outcome::Source;
+use mailadmin::services::notices::outbox::NoticeSettings;
 use reqwest::StatusCode;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
@@ -278,7 +280,7 @@ db_tests! {
 
     async fn the_notice_of_a_suspension_is_listed_with_its_samples(app: TestApp) {
         let f = seed_fixture(&app.db).await;
-        let settings = IntakeSettings { platform_address: "abuse-desk@platform.test".into(), public_url: "http://admin.test".into() };
+        let settings = NoticeSettings { platform_address: "abuse-desk@platform.test".into(), public_url: "http://admin.test".into() };
         for n in 1..=11 {
             let raw = arf_report("anna@alpha.example", &format!("r{n}@example.net"), &format!("m{n}@alpha.example"), &format!("rep{n}@fbl.example.net"), "abuse");
             let report = arf::parse(raw.as_bytes(), 1 << 20).unwrap();

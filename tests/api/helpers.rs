@@ -3,7 +3,9 @@
 use mailadmin::config::WebArgs;
 use mailadmin::domain::{AdminLogin, CompanyName, CompanyStatus, ComplaintAllowance, DomainName, Role};
 use mailadmin::domain::{DisplayName, LocalPart};
-use mailadmin::services::{admins, companies, domains, mailboxes, passwords::Secret};
+use mailadmin::services::{
+    access::admins, common::passwords::Secret, hierarchy::companies, hierarchy::domains, hierarchy::mailboxes,
+};
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -244,9 +246,9 @@ pub async fn seed_fixture(db: &DatabaseConnection) -> Fixture {
         display_name: DisplayName::parse("Test User").unwrap(),
         password: Secret::new("mailbox-password".into()),
     };
-    let mailbox_a = mailboxes::create(db, &system, domain_a, mailbox("anna")).await.unwrap();
-    let mailbox_a2 = mailboxes::create(db, &system, domain_a2, mailbox("otto")).await.unwrap();
-    let mailbox_b = mailboxes::create(db, &system, domain_b, mailbox("bert")).await.unwrap();
+    let mailbox_a = mailboxes::create(db, &system, domain_a, mailbox("anna")).await.unwrap().id;
+    let mailbox_a2 = mailboxes::create(db, &system, domain_a2, mailbox("otto")).await.unwrap().id;
+    let mailbox_b = mailboxes::create(db, &system, domain_b, mailbox("bert")).await.unwrap().id;
     let admin = |login: &str, role: Role, company_id: Option<i32>, domain_ids: Vec<i32>| admins::NewAdmin {
         login: AdminLogin::parse(login).unwrap(),
         role,
@@ -282,7 +284,7 @@ pub async fn actor(db: &DatabaseConnection, admin_id: i32) -> mailadmin::authz::
 pub async fn suspend_send_mail(db: &DatabaseConnection, mailbox_id: i32) {
     use mailadmin::domain::{Service, SuspensionReason};
     let system = admins::system_actor("complaint-intake");
-    mailadmin::services::suspensions::suspend(
+    mailadmin::services::suspension::actions::suspend(
         db,
         &system,
         mailbox_id,

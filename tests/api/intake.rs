@@ -4,7 +4,7 @@
 use crate::db_tests;
 use crate::helpers::*;
 use mailadmin::entity::{complaint, notice, suspension};
-use mailadmin::services::{admins, api_tokens, complaints, suspensions};
+use mailadmin::services::{access::admins, access::api_tokens, suspension::actions as suspensions};
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -127,7 +127,7 @@ db_tests! {
         let (_, json) = post_report(&app, &token, send(110)).await;
         assert_eq!(json["suspended"], true, "the allowance's worth of new ones suspends again");
         assert_eq!(notices_for(&app, f.mailbox_a).await, 2);
-        let (count, _) = complaints::window_count(&app.db, f.mailbox_a, chrono::Utc::now()).await.unwrap();
+        let (count, _) = mailadmin::services::complaints::rule::window_count(&app.db, f.mailbox_a, chrono::Utc::now()).await.unwrap();
         assert_eq!(count, 11);
     }
 

@@ -5,15 +5,17 @@ use crate::db_tests;
 use crate::helpers::*;
 use mailadmin::entity::{company, complaint, notice, suspension};
 use mailadmin::intake::arf::{self, FeedbackReport};
-use mailadmin::services::complaint_batch::{self, Incoming};
-use mailadmin::services::complaints::{self, IntakeSettings, Outcome, Source};
-use mailadmin::services::{admins, api_tokens};
+use mailadmin::services::complaints::batch::{self as complaint_batch, Incoming};
+use mailadmin::services::complaints::intake::{self as complaints};
+use mailadmin::services::complaints::outcome::{Outcome, Source};
+use mailadmin::services::notices::outbox::NoticeSettings;
+use mailadmin::services::{access::admins, access::api_tokens};
 use reqwest::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
 
-fn settings() -> IntakeSettings {
-    IntakeSettings {
+fn settings() -> NoticeSettings {
+    NoticeSettings {
         platform_address: "abuse-desk@platform.test".into(),
         public_url: "http://localhost/".into(),
     }
@@ -121,7 +123,7 @@ db_tests! {
                 .unwrap();
         }
         let platform = actor(&app.db, f.admin_platform).await;
-        mailadmin::services::suspensions::lift(
+        mailadmin::services::suspension::actions::lift(
             &app.db, &platform, f.mailbox_a, &[mailadmin::domain::Service::SendMail],
             mailadmin::domain::LiftKind::Lifted, None,
         )

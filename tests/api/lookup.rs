@@ -8,7 +8,7 @@ use sea_orm::EntityTrait;
 db_tests! {
     async fn the_look_up_finds_exactly_the_addresses_that_contain_the_query(app: TestApp) {
         use mailadmin::domain::{DisplayName, LocalPart};
-        use mailadmin::services::{admins, lookup, mailboxes, passwords::Secret};
+        use mailadmin::services::{access::admins, suspension::lookup, hierarchy::mailboxes, common::passwords::Secret};
         let f = seed_fixture(&app.db).await;
         let system = admins::system_actor("fixture");
         for local in ["ulrich.keller3", "ulrich.keller30", "keller3x", "k.eller", "anna-maria", "x_y%z", "mariann", "eller"] {

@@ -1,7 +1,7 @@
 //! Mailboxes: create, validate, Edit Mailbox and its Status line, passwords, deletion, the list.
 use crate::db_tests;
 use crate::helpers::*;
-use mailadmin::services::seed;
+use mailadmin::services::demo::seed;
 use reqwest::StatusCode;
 
 db_tests! {

@@ -5,7 +5,9 @@ use mail_parser::MimeHeaders;
 use mailadmin::config::SmtpArgs;
 use mailadmin::domain::{ContactKind, DisplayName, MailboxAddress};
 use mailadmin::entity::notice;
-use mailadmin::services::{abuse_contacts, admins, complaints};
+use mailadmin::services::{
+    access::admins, complaints::intake as complaints, notices::contacts as abuse_contacts,
+};
 use sea_orm::EntityTrait;
 use std::io::Write;
 use std::path::PathBuf;
@@ -71,7 +73,7 @@ async fn aup_notice_reaches_the_abuse_contacts(backend: Backend) {
         };
         abuse_contacts::create(&app.db, &system, f.company_a, input).await.unwrap();
     }
-    let settings = complaints::IntakeSettings {
+    let settings = mailadmin::services::notices::outbox::NoticeSettings {
         platform_address: "abuse-desk@platform.test".into(),
         public_url: "https://mac.platform.test/".into(),
     };
@@ -84,7 +86,9 @@ async fn aup_notice_reaches_the_abuse_contacts(backend: Backend) {
             "abuse",
         );
         let report = mailadmin::intake::arf::parse(raw.as_bytes(), 1 << 20).unwrap();
-        complaints::store(&app.db, &settings, &report, complaints::Source::Api).await.unwrap();
+        complaints::store(&app.db, &settings, &report, mailadmin::services::complaints::outcome::Source::Api)
+            .await
+            .unwrap();
     }
     let sink = start_sink();
     let smtp = SmtpArgs {

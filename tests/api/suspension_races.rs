@@ -6,8 +6,8 @@ use crate::helpers::*;
 use crate::suspension_state::*;
 use mailadmin::authz::Actor;
 use mailadmin::domain::{LiftKind, Service, ServiceState, SuspensionReason};
-use mailadmin::services::ServiceError;
-use mailadmin::services::suspensions;
+use mailadmin::services::common::ServiceError;
+use mailadmin::services::suspension::actions as suspensions;
 
 db_tests! {
     async fn two_admins_lifting_at_once_give_one_lift_and_one_conflict(app: TestApp) {

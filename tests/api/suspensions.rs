@@ -6,9 +6,11 @@ use crate::suspension_state::*;
 use mailadmin::authz::Actor;
 use mailadmin::domain::{DisplayName, LiftKind, Service, ServiceState, SuspensionReason};
 use mailadmin::entity::{audit_entry, company, domain, mailbox, suspension};
-use mailadmin::services::passwords::{self, Secret};
-use mailadmin::services::suspensions::{self, StatusChange};
-use mailadmin::services::{ServiceError, companies, domains, mailboxes};
+use mailadmin::services::common::passwords::{self, Secret};
+use mailadmin::services::suspension::actions::{self as suspensions, StatusChange};
+use mailadmin::services::{
+    common::ServiceError, hierarchy::companies, hierarchy::domains, hierarchy::mailboxes,
+};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use std::collections::BTreeSet;
 
@@ -82,7 +84,7 @@ db_tests! {
             assert_eq!((row.ended_at, row.ended_by.as_deref(), row.end_kind.as_deref()), (None, None, None));
         }
         let view = mailboxes::get(db, &comp_a, f.mailbox_a).await.unwrap();
-        assert_eq!(suspensions::open_for(db, &view).await.unwrap().len(), 2);
+        assert_eq!(mailadmin::services::suspension::views::open_for(db, &view).await.unwrap().len(), 2);
         assert_eq!(audit_count(db, f.mailbox_a, "suspend").await, 1);
         let entry = audit_entry::Entity::find()
             .filter(audit_entry::Column::Action.eq("suspend"))
@@ -377,30 +379,30 @@ db_tests! {
         let view = mailboxes::get(db, &comp_a, id).await.unwrap();
         let lift = || suspensions::lift(db, &comp_a, id, &[Service::SendMail], LiftKind::Lifted, None);
 
-        assert!(!suspensions::is_repeat_offender(db, id).await.unwrap());
+        assert!(!mailadmin::services::suspension::views::is_repeat_offender(db, id).await.unwrap());
         suspend_send_mail(db, id).await;
         assert_consistent(db, id).await;
         lift().await.unwrap();
         assert_consistent(db, id).await;
-        assert_eq!(suspensions::history_for(db, &view).await.unwrap().len(), 2);
+        assert_eq!(mailadmin::services::suspension::views::history_for(db, &view).await.unwrap().len(), 2);
         suspend_send_mail(db, id).await;
         assert_consistent(db, id).await;
-        assert!(!suspensions::is_repeat_offender(db, id).await.unwrap(), "two suspensions are no repeat offence");
+        assert!(!mailadmin::services::suspension::views::is_repeat_offender(db, id).await.unwrap(), "two suspensions are no repeat offence");
         lift().await.unwrap();
         assert_consistent(db, id).await;
-        assert!(!suspensions::is_repeat_offender(db, id).await.unwrap());
-        assert_eq!(suspensions::history_for(db, &view).await.unwrap().len(), 4);
+        assert!(!mailadmin::services::suspension::views::is_repeat_offender(db, id).await.unwrap());
+        assert_eq!(mailadmin::services::suspension::views::history_for(db, &view).await.unwrap().len(), 4);
         // Other services do not count towards Send Mail.
         suspend_by(db, &comp_a, id, &[Service::Pop3]).await;
-        assert!(!suspensions::is_repeat_offender(db, id).await.unwrap());
+        assert!(!mailadmin::services::suspension::views::is_repeat_offender(db, id).await.unwrap());
         suspensions::lift(db, &comp_a, id, &[Service::Pop3], LiftKind::Lifted, None).await.unwrap();
         assert_consistent(db, id).await;
         suspend_send_mail(db, id).await;
         assert_consistent(db, id).await;
-        assert!(suspensions::is_repeat_offender(db, id).await.unwrap(), "three suspensions within 30 days");
-        assert!(!suspensions::is_repeat_offender(db, f.mailbox_a2).await.unwrap());
+        assert!(mailadmin::services::suspension::views::is_repeat_offender(db, id).await.unwrap(), "three suspensions within 30 days");
+        assert!(!mailadmin::services::suspension::views::is_repeat_offender(db, f.mailbox_a2).await.unwrap());
 
-        let history = suspensions::history_for(db, &view).await.unwrap();
+        let history = mailadmin::services::suspension::views::history_for(db, &view).await.unwrap();
         let stored = rows_of(db, id).await;
         assert_eq!(history.len(), 7);
         assert_eq!(history.len(), stored.len(), "history_for lost rows");

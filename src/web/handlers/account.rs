@@ -1,6 +1,6 @@
 //! Changing one's own password.
 use super::{html, invalid, see_other};
-use crate::services::{FieldErrors, ServiceError, admins, passwords::Secret};
+use crate::services::{access::admins, common::FieldErrors, common::ServiceError, common::passwords::Secret};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
 use actix_web::http::StatusCode;

@@ -3,9 +3,9 @@ use super::confirm::ConfirmPage;
 use super::{html, invalid, see_other};
 use crate::authz::Action;
 use crate::domain::{AdminLogin, Role};
-use crate::services::admins::{self, AdminUser, NewAdmin};
-use crate::services::passwords::Secret;
-use crate::services::{FieldErrors, ServiceError, companies, domains};
+use crate::services::access::admins::{self, AdminUser, NewAdmin};
+use crate::services::common::passwords::Secret;
+use crate::services::{common::FieldErrors, common::ServiceError, hierarchy::companies, hierarchy::domains};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
 use actix_web::http::StatusCode;
@@ -215,11 +215,9 @@ pub async fn set_password(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let form = AdminForm::from_pairs(form.into_inner());
-    let target = admins::get(caller.db(), &caller.actor, id).await?;
-    if target.id != caller.actor.admin_id {
-        admins::get_for(caller.db(), &caller.actor, id, admins::manage(target.role)).await?;
-    }
     let result = if form.password != form.confirm {
+        // Authorization before validation: someone who may not set it gets 404/403, not 422.
+        admins::get_for_password(caller.db(), &caller.actor, id).await?;
         Err(ServiceError::Invalid(FieldErrors::single("confirm", "The two passwords differ.")))
     } else {
         admins::set_password(caller.db(), &caller.actor, id, Secret::new(form.password)).await

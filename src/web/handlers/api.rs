@@ -2,8 +2,9 @@
 //! Authenticated by bearer tokens (no cookies, so no CSRF token); every refusal is a 4xx with a
 //! JSON reason, and a report that cannot be read is kept in quarantine, never dropped.
 use crate::intake::arf::{self, JsonComplaint};
-use crate::services::complaints::{self, Outcome, Source};
-use crate::services::{ServiceError, api_tokens};
+use crate::services::complaints::intake::{self as complaints};
+use crate::services::complaints::outcome::{Outcome, Source};
+use crate::services::{access::api_tokens, common::ServiceError};
 use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};

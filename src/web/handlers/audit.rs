@@ -2,8 +2,8 @@
 //! Who may read which log is the service's rule; a company's log first asks whether the company
 //! is visible at all, so foreign and unknown ids answer alike.
 use super::html;
-use crate::services::audit::{self, Entry, Filter};
-use crate::services::{FieldErrors, companies};
+use crate::services::audit::log::{self as audit, Entry, Filter};
+use crate::services::{common::FieldErrors, hierarchy::companies};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
 use actix_web::http::StatusCode;

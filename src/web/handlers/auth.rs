@@ -1,6 +1,6 @@
 //! Sign-in and sign-out.
 use super::{html, see_other};
-use crate::services::{ServiceError, passwords::Secret, sign_in};
+use crate::services::{access::sign_in, common::ServiceError, common::passwords::Secret};
 use crate::web::layout::{Layout, client_addr};
 use crate::web::{AppState, WebError, session, urls};
 use actix_session::Session;

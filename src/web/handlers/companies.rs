@@ -4,11 +4,11 @@ use super::{html, invalid, see_other};
 use crate::authz::{Action, Place};
 use crate::domain::{CompanyName, CompanyStatus, ComplaintAllowance};
 use crate::domain::{ContactKind, Role};
-use crate::services::abuse_contacts::{self, Contact};
-use crate::services::companies::{self, CompanyPolicy, CompanyRow};
-use crate::services::suspension_views::{self, RepeatOffender};
-use crate::services::suspensions::{self, Deletable};
-use crate::services::{self, FieldErrors, ServiceError, domains};
+use crate::services::hierarchy::companies::{self, CompanyPolicy, CompanyRow};
+use crate::services::hierarchy::deletion::{self, Deletable};
+use crate::services::notices::contacts::{self as abuse_contacts, Contact};
+use crate::services::suspension::views::{self as suspension_views, RepeatOffender};
+use crate::services::{self, common::FieldErrors, common::ServiceError, hierarchy::domains};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
 use actix_web::http::StatusCode;
@@ -243,7 +243,6 @@ pub async fn update(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let form = form.into_inner();
-    companies::get_for(caller.db(), &caller.actor, id, Action::EditCompany).await?;
     let can_edit_policy = caller.actor.may(Action::ManageCompanies, Place::Company(id));
     let result = match form.parse() {
         Ok((name, policy)) => {
@@ -257,17 +256,22 @@ pub async fn update(
             caller.flash_success("Company saved.");
             Ok(see_other(urls::company(id)))
         }
-        Err(ServiceError::Invalid(errors)) => invalid(&CompanyFormPage {
-            layout: caller.layout(),
-            title: "Edit Company".into(),
-            action_url: urls::edit_company(id),
-            cancel_url: urls::company(id),
-            form,
-            errors,
-            can_edit_policy,
-            company_id: Some(id),
-            contacts: abuse_contacts::list(caller.db(), &caller.actor, id).await?,
-        }),
+        Err(ServiceError::Invalid(errors)) => {
+            // The service authorized before validating; a form refused before reaching it
+            // is authorized here, so a caller who may not edit gets 404/403, not 422.
+            companies::get_for(caller.db(), &caller.actor, id, Action::EditCompany).await?;
+            invalid(&CompanyFormPage {
+                layout: caller.layout(),
+                title: "Edit Company".into(),
+                action_url: urls::edit_company(id),
+                cancel_url: urls::company(id),
+                form,
+                errors,
+                can_edit_policy,
+                company_id: Some(id),
+                contacts: abuse_contacts::list(caller.db(), &caller.actor, id).await?,
+            })
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -275,7 +279,7 @@ pub async fn update(
 pub async fn confirm_delete(caller: Caller, path: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let company = companies::get_for(caller.db(), &caller.actor, id, Action::ManageCompanies).await?;
-    suspensions::ensure_deletable(caller.db(), Deletable::Company(id)).await?;
+    deletion::ensure_deletable(caller.db(), Deletable::Company(id)).await?;
     let contents = companies::contents(caller.db(), &caller.actor, id).await?;
     let page = ConfirmPage {
         layout: caller.layout(),

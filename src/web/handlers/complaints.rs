@@ -5,8 +5,13 @@ use super::{html, invalid, see_other};
 use crate::authz::{Action, Place};
 use crate::entity::{complaint, quarantine};
 use crate::intake::arf;
-use crate::services::complaints::{self, Outcome, Source};
-use crate::services::{self, ServiceError, companies, complaint_views, mailboxes};
+use crate::services::complaints::intake::{self as complaints};
+use crate::services::complaints::outcome::{Outcome, Source};
+use crate::services::complaints::rule as complaint_rule;
+use crate::services::{
+    self, common::ServiceError, complaints::views as complaint_views, hierarchy::companies,
+    hierarchy::mailboxes,
+};
 use crate::web::chart::{self, ChartSvg};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{AppState, WebError, urls};
@@ -73,7 +78,8 @@ pub async fn for_mailbox(
     let mailbox = mailboxes::get(caller.db(), &caller.actor, path.into_inner()).await?;
     let before = query.into_inner().before;
     let rows = complaint_views::for_mailbox(caller.db(), mailbox.id, before).await?;
-    let (window_count, window_start) = complaints::window_count(caller.db(), mailbox.id, Utc::now()).await?;
+    let (window_count, window_start) =
+        complaint_rule::window_count(caller.db(), mailbox.id, Utc::now()).await?;
     let chart = chart_for(&caller, Some(mailbox.id), None).await?;
     let pager = pager(&urls::mailbox_complaints(mailbox.id), before, rows.last().map(|c| c.id), rows.len());
     html(

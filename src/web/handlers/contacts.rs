@@ -3,8 +3,8 @@ use super::confirm::ConfirmPage;
 use super::{html, invalid, see_other};
 use crate::authz::Action;
 use crate::domain::{ContactKind, DisplayName, MailboxAddress};
-use crate::services::abuse_contacts::{self, ContactInput};
-use crate::services::{FieldErrors, ServiceError, companies};
+use crate::services::notices::contacts::{self as abuse_contacts, ContactInput};
+use crate::services::{common::FieldErrors, common::ServiceError, hierarchy::companies};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
 use actix_web::http::StatusCode;
@@ -87,28 +87,33 @@ pub async fn create(
     path: web::Path<i32>,
     form: web::Form<ContactForm>,
 ) -> Result<HttpResponse, WebError> {
-    let company =
-        companies::get_for(caller.db(), &caller.actor, path.into_inner(), Action::EditCompany).await?;
+    let company_id = path.into_inner();
     let form = form.into_inner();
+    // The service authorizes before it validates; a form refused before reaching it is
+    // authorized when its page is loaded again below (404/403 before 422).
     let result = match form.parse() {
-        Ok(input) => abuse_contacts::create(caller.db(), &caller.actor, company.id, input).await.map(|_| ()),
+        Ok(input) => abuse_contacts::create(caller.db(), &caller.actor, company_id, input).await.map(|_| ()),
         Err(errors) => Err(ServiceError::Invalid(errors)),
     };
     match result {
         Ok(()) => {
             caller.flash_success(format!("Contact {} added.", form.email.trim()));
-            Ok(see_other(urls::edit_company(company.id)))
+            Ok(see_other(urls::edit_company(company_id)))
         }
-        Err(ServiceError::Invalid(errors)) => invalid(&ContactPage {
-            layout: caller.layout(),
-            title: "New Contact".into(),
-            action_url: urls::new_contact(company.id),
-            cancel_url: urls::edit_company(company.id),
-            company_name: company.name,
-            form,
-            errors,
-            kinds: kinds(),
-        }),
+        Err(ServiceError::Invalid(errors)) => {
+            let company =
+                companies::get_for(caller.db(), &caller.actor, company_id, Action::EditCompany).await?;
+            invalid(&ContactPage {
+                layout: caller.layout(),
+                title: "New Contact".into(),
+                action_url: urls::new_contact(company.id),
+                cancel_url: urls::edit_company(company.id),
+                company_name: company.name,
+                form,
+                errors,
+                kinds: kinds(),
+            })
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -142,18 +147,19 @@ pub async fn update(
     form: web::Form<ContactForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let contact = abuse_contacts::get_for(caller.db(), &caller.actor, id, Action::EditCompany).await?;
     let form = form.into_inner();
     let result = match form.parse() {
-        Ok(input) => abuse_contacts::update(caller.db(), &caller.actor, id, input).await.map(|_| ()),
+        Ok(input) => abuse_contacts::update(caller.db(), &caller.actor, id, input).await,
         Err(errors) => Err(ServiceError::Invalid(errors)),
     };
     match result {
-        Ok(()) => {
+        Ok(contact) => {
             caller.flash_success("Contact saved.");
             Ok(see_other(urls::edit_company(contact.company_id)))
         }
         Err(ServiceError::Invalid(errors)) => {
+            let contact =
+                abuse_contacts::get_for(caller.db(), &caller.actor, id, Action::EditCompany).await?;
             let company = companies::get(caller.db(), &caller.actor, contact.company_id).await?;
             invalid(&ContactPage {
                 layout: caller.layout(),

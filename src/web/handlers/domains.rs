@@ -3,10 +3,10 @@ use super::confirm::ConfirmPage;
 use super::{html, invalid, see_other};
 use crate::authz::{Action, Place};
 use crate::domain::DomainName;
-use crate::services::mailboxes::{self, ListQuery, MailboxRow, SortKey};
-use crate::services::suspension_views::{self, RepeatOffender};
-use crate::services::suspensions::{self, Deletable};
-use crate::services::{FieldErrors, ServiceError, companies, domains};
+use crate::services::hierarchy::deletion::{self, Deletable};
+use crate::services::hierarchy::mailbox_list::{self, ListQuery, MailboxRow, SortKey};
+use crate::services::suspension::views::{self as suspension_views, RepeatOffender};
+use crate::services::{common::FieldErrors, common::ServiceError, hierarchy::companies, hierarchy::domains};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
 use actix_web::http::StatusCode;
@@ -74,7 +74,7 @@ pub async fn show(
         before: params.before,
         suspended_only: params.suspended == "1",
     };
-    let page = mailboxes::list(caller.db(), &caller.actor, &domain, &query).await?;
+    let page = mailbox_list::list(caller.db(), &caller.actor, &domain, &query).await?;
     let link = |sort: SortKey, desc: bool, cursor: Option<(&str, &str)>| {
         let mut pairs: Vec<(&str, &str)> = Vec::new();
         if !params.q.is_empty() {
@@ -173,7 +173,6 @@ pub async fn create(
 ) -> Result<HttpResponse, WebError> {
     let company_id = path.into_inner();
     let form = form.into_inner();
-    companies::get_for(caller.db(), &caller.actor, company_id, Action::ManageDomains).await?;
     let result = match DomainName::parse(&form.name) {
         Ok(name) => domains::create(caller.db(), &caller.actor, company_id, name).await,
         Err(e) => Err(ServiceError::Invalid(FieldErrors::single("name", e.0))),
@@ -183,15 +182,19 @@ pub async fn create(
             caller.flash_success("Domain created.");
             Ok(see_other(urls::domain(id)))
         }
-        Err(ServiceError::Invalid(errors)) => invalid(&DomainFormPage {
-            layout: caller.layout(),
-            title: "New domain".into(),
-            action_url: urls::new_domain(company_id),
-            cancel_url: urls::company(company_id),
-            form,
-            errors,
-            renaming: false,
-        }),
+        Err(ServiceError::Invalid(errors)) => {
+            // Authorization before validation: 404/403 for a caller who may not add domains here.
+            companies::get_for(caller.db(), &caller.actor, company_id, Action::ManageDomains).await?;
+            invalid(&DomainFormPage {
+                layout: caller.layout(),
+                title: "New domain".into(),
+                action_url: urls::new_domain(company_id),
+                cancel_url: urls::company(company_id),
+                form,
+                errors,
+                renaming: false,
+            })
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -220,7 +223,6 @@ pub async fn update(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let form = form.into_inner();
-    domains::get_for(caller.db(), &caller.actor, id, Action::ManageDomains).await?;
     let result = match DomainName::parse(&form.name) {
         Ok(name) => domains::rename(caller.db(), &caller.actor, id, name).await,
         Err(e) => Err(ServiceError::Invalid(FieldErrors::single("name", e.0))),
@@ -230,15 +232,18 @@ pub async fn update(
             caller.flash_success("Domain saved.");
             Ok(see_other(urls::domain(id)))
         }
-        Err(ServiceError::Invalid(errors)) => invalid(&DomainFormPage {
-            layout: caller.layout(),
-            title: "Edit Domain".into(),
-            action_url: urls::edit_domain(id),
-            cancel_url: urls::domain(id),
-            form,
-            errors,
-            renaming: true,
-        }),
+        Err(ServiceError::Invalid(errors)) => {
+            domains::get_for(caller.db(), &caller.actor, id, Action::ManageDomains).await?;
+            invalid(&DomainFormPage {
+                layout: caller.layout(),
+                title: "Edit Domain".into(),
+                action_url: urls::edit_domain(id),
+                cancel_url: urls::domain(id),
+                form,
+                errors,
+                renaming: true,
+            })
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -246,7 +251,7 @@ pub async fn update(
 pub async fn confirm_delete(caller: Caller, path: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let domain = domains::get_for(caller.db(), &caller.actor, id, Action::ManageDomains).await?;
-    suspensions::ensure_deletable(caller.db(), Deletable::Domain(id)).await?;
+    deletion::ensure_deletable(caller.db(), Deletable::Domain(id)).await?;
     let mailboxes = domain.mailbox_count;
     html(
         StatusCode::OK,

@@ -1,7 +1,10 @@
 //! The front page: what the signed-in person runs, with counts and shortcuts.
 use crate::authz::{Action, Place};
 use crate::domain::Role;
-use crate::services::{abuse_contacts, domains, overview, suspension_views};
+use crate::services::{
+    hierarchy::domains, hierarchy::overview, notices::contacts as abuse_contacts,
+    suspension::views as suspension_views,
+};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
 use askama::Template;

@@ -1,10 +1,10 @@
 //! The support look-up: type part of an address, see each match with its company, domain and status.
 use super::{html, invalid};
 use crate::domain::{Service, ServiceState};
-use crate::services::ServiceError;
-use crate::services::lookup::{self, LookupResult, LookupRow};
-use crate::services::suspensions::SuspensionRecord;
-use crate::services::{complaint_views, suspension_views};
+use crate::services::common::ServiceError;
+use crate::services::suspension::lookup::{self, LookupResult, LookupRow};
+use crate::services::suspension::record::SuspensionRecord;
+use crate::services::{complaints::views as complaint_views, suspension::views as suspension_views};
 use crate::web::WebError;
 use crate::web::layout::{Caller, Layout};
 use actix_web::http::StatusCode;

@@ -3,10 +3,10 @@ use super::confirm::ConfirmPage;
 use super::{html, invalid, see_other};
 use crate::authz::{Action, Place};
 use crate::domain::{DisplayName, LocalPart, Service, ServiceState};
-use crate::services::mailboxes::{self, Mailbox, NewMailbox};
-use crate::services::passwords::{self, Secret};
-use crate::services::suspensions::{self, Deletable};
-use crate::services::{FieldErrors, ServiceError, domains};
+use crate::services::common::passwords::{self, Secret};
+use crate::services::hierarchy::deletion::{self, Deletable};
+use crate::services::hierarchy::mailboxes::{self, Mailbox, NewMailbox};
+use crate::services::{common::FieldErrors, common::ServiceError, hierarchy::domains};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
 use actix_web::http::StatusCode;
@@ -80,28 +80,29 @@ pub async fn create(
     path: web::Path<i32>,
     form: web::Form<NewMailboxForm>,
 ) -> Result<HttpResponse, WebError> {
-    let domain =
-        domains::get_for(caller.db(), &caller.actor, path.into_inner(), Action::ManageMailboxes).await?;
+    let domain_id = path.into_inner();
     let form = form.into_inner();
+    // The service authorizes before it looks at the input, so another company's admin gets
+    // 404 here rather than a list of field errors.
     let result = match form.parse() {
-        Ok(new) => mailboxes::create(caller.db(), &caller.actor, domain.id, new).await,
+        Ok(new) => mailboxes::create(caller.db(), &caller.actor, domain_id, new).await,
         Err(errors) => Err(ServiceError::Invalid(errors)),
     };
     match result {
-        Ok(id) => {
-            caller.flash_success(format!(
-                "Mailbox {}@{} created.",
-                form.local_part.trim().to_lowercase(),
-                domain.name
-            ));
-            Ok(see_other(urls::mailbox(id)))
+        Ok(mailbox) => {
+            caller.flash_success(format!("Mailbox {} created.", mailbox.address));
+            Ok(see_other(urls::mailbox(mailbox.id)))
         }
-        Err(ServiceError::Invalid(errors)) => invalid(&NewMailboxPage {
-            layout: caller.layout(),
-            domain,
-            form: form.without_passwords(),
-            errors,
-        }),
+        Err(ServiceError::Invalid(errors)) => {
+            let domain =
+                domains::get_for(caller.db(), &caller.actor, domain_id, Action::ManageMailboxes).await?;
+            invalid(&NewMailboxPage {
+                layout: caller.layout(),
+                domain,
+                form: form.without_passwords(),
+                errors,
+            })
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -156,7 +157,6 @@ pub async fn update(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    mailboxes::get_for(caller.db(), &caller.actor, id, Action::ManageMailboxes).await?;
     let fields = form.into_inner();
     let display_name_input =
         fields.iter().find(|(k, _)| k == "display_name").map(|(_, v)| v.clone()).unwrap_or_default();
@@ -177,7 +177,7 @@ pub async fn update(
             Ok(see_other(urls::mailbox(id)))
         }
         Err(ServiceError::Invalid(errors)) => {
-            let mailbox = mailboxes::get(caller.db(), &caller.actor, id).await?;
+            let mailbox = mailboxes::get_for(caller.db(), &caller.actor, id, Action::ManageMailboxes).await?;
             invalid(&EditMailboxPage::new(&caller, mailbox, display_name_input, errors))
         }
         Err(other) => Err(other.into()),
@@ -215,7 +215,6 @@ pub async fn set_password(
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let mailbox = mailboxes::get_for(caller.db(), &caller.actor, id, Action::ManageMailboxes).await?;
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
     check_password_pair(&mut errors, &form.password, &form.confirm);
@@ -229,6 +228,7 @@ pub async fn set_password(
             Ok(see_other(urls::mailbox(id)))
         }
         Err(ServiceError::Invalid(errors)) => {
+            let mailbox = mailboxes::get_for(caller.db(), &caller.actor, id, Action::ManageMailboxes).await?;
             invalid(&MailboxPasswordPage { layout: caller.layout(), mailbox, errors })
         }
         Err(other) => Err(other.into()),
@@ -238,7 +238,7 @@ pub async fn set_password(
 pub async fn confirm_delete(caller: Caller, path: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let mailbox =
         mailboxes::get_for(caller.db(), &caller.actor, path.into_inner(), Action::ManageMailboxes).await?;
-    suspensions::ensure_deletable(caller.db(), Deletable::Mailbox(mailbox.id)).await?;
+    deletion::ensure_deletable(caller.db(), Deletable::Mailbox(mailbox.id)).await?;
     html(
         StatusCode::OK,
         &ConfirmPage {

@@ -3,7 +3,7 @@
 use super::html;
 use crate::authz::{Action, Place};
 use crate::entity::notice;
-use crate::services::{ServiceError, companies, notices};
+use crate::services::{common::ServiceError, hierarchy::companies, notices::outbox as notices};
 use crate::web::WebError;
 use crate::web::layout::{Caller, Layout};
 use actix_web::HttpResponse;

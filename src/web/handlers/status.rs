@@ -5,11 +5,12 @@ use super::confirm::ConfirmPage;
 use super::{html, see_other};
 use crate::authz::Action;
 use crate::domain::{LiftKind, Service, ServiceState, SuspensionReason};
-use crate::services::mailboxes::{self, Mailbox};
-use crate::services::passwords::Secret;
-use crate::services::suspension_views::{self, SuspendedMailbox};
-use crate::services::suspensions::{self, StatusChange, SuspensionRecord};
-use crate::services::{FieldErrors, ServiceError};
+use crate::services::common::passwords::Secret;
+use crate::services::hierarchy::mailboxes::{self, Mailbox};
+use crate::services::suspension::actions::{self as suspensions, StatusChange};
+use crate::services::suspension::record::SuspensionRecord;
+use crate::services::suspension::views::{self as suspension_views, SuspendedMailbox};
+use crate::services::{common::FieldErrors, common::ServiceError};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
 use actix_web::http::StatusCode;
@@ -56,9 +57,9 @@ struct FormState {
 
 async fn status_page(caller: &Caller, id: i32, form: FormState) -> Result<StatusPage, WebError> {
     let mailbox = mailboxes::get(caller.db(), &caller.actor, id).await?;
-    let open = suspensions::open_for(caller.db(), &mailbox).await?;
-    let history = suspensions::history_for(caller.db(), &mailbox).await?;
-    let repeat_offender = suspensions::is_repeat_offender(caller.db(), id).await?;
+    let open = suspension_views::open_for(caller.db(), &mailbox).await?;
+    let history = suspension_views::history_for(caller.db(), &mailbox).await?;
+    let repeat_offender = suspension_views::is_repeat_offender(caller.db(), id).await?;
     let lines = mailbox
         .services
         .iter()
@@ -120,7 +121,6 @@ pub async fn save(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    mailboxes::get_for(caller.db(), &caller.actor, id, Action::ManageMailboxes).await?;
     let fields = form.into_inner();
     let ticked: Vec<Service> = Service::ALL
         .into_iter()
@@ -177,12 +177,13 @@ pub async fn educate_and_lift(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    mailboxes::get_for(caller.db(), &caller.actor, id, Action::ManageMailboxes).await?;
     let fields = form.into_inner();
     let note = field(&fields, "note").to_owned();
     let password = field(&fields, "new_password");
     let confirm = field(&fields, "confirm");
     let result = if password != confirm {
+        // Authorization before validation: 404/403 for a caller who may not lift, not 422.
+        mailboxes::get_for(caller.db(), &caller.actor, id, Action::ManageMailboxes).await?;
         Err(ServiceError::Invalid(FieldErrors::single("confirm", "The two passwords differ.")))
     } else {
         let new_password = (!password.is_empty()).then(|| Secret::new(password.to_owned()));
@@ -244,7 +245,9 @@ pub async fn suspended_list(
 ) -> Result<HttpResponse, WebError> {
     let company = query.into_inner().company;
     let company_name = match company {
-        Some(id) => Some(crate::services::companies::get(caller.db(), &caller.actor, id).await?.name),
+        Some(id) => {
+            Some(crate::services::hierarchy::companies::get(caller.db(), &caller.actor, id).await?.name)
+        }
         None => None,
     };
     const LIMIT: u64 = 500;

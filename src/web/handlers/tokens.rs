@@ -1,8 +1,8 @@
 //! API tokens for the complaint intake: the list, a new token (shown once), revoking one.
 //! Platform admins only; the service authorizes every call.
 use super::{html, invalid, see_other};
-use crate::services::ServiceError;
-use crate::services::api_tokens::{self, ApiToken};
+use crate::services::access::api_tokens::{self, ApiToken};
+use crate::services::common::ServiceError;
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
 use actix_web::http::StatusCode;

@@ -5,8 +5,11 @@ use crate::helpers::*;
 use mailadmin::domain::{ContactKind, DisplayName, LiftKind, LocalPart, MailboxAddress};
 use mailadmin::entity::{mailbox, notice};
 use mailadmin::intake::arf;
-use mailadmin::services::suspensions;
-use mailadmin::services::{abuse_contacts, admins, api_tokens, complaints, mailboxes, passwords::Secret};
+use mailadmin::services::suspension::actions as suspensions;
+use mailadmin::services::{
+    access::admins, access::api_tokens, common::passwords::Secret, complaints::intake as complaints,
+    hierarchy::mailboxes, notices::contacts as abuse_contacts,
+};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 /// What each run adds to the fixture, through the services.
@@ -49,7 +52,7 @@ async fn create_mailbox(db: &DatabaseConnection, domain_id: i32, local: &str, na
         display_name: DisplayName::parse(name).expect("display name"),
         password: Secret::new("mailbox-password".into()),
     };
-    mailboxes::create(db, &admins::system_actor("fixture"), domain_id, new).await.expect("create mailbox")
+    mailboxes::create(db, &admins::system_actor("fixture"), domain_id, new).await.expect("create mailbox").id
 }
 
 async fn create_leaver(db: &DatabaseConnection, domain_id: i32, local: &str) -> i32 {
@@ -62,14 +65,17 @@ async fn mailbox_address(db: &DatabaseConnection, id: i32) -> String {
 
 /// Stores report number `n` about mail from `sender` through the intake; the complaint's id.
 async fn store_complaint(db: &DatabaseConnection, sender: &str, n: u32) -> i32 {
-    let settings = complaints::IntakeSettings {
+    let settings = mailadmin::services::notices::outbox::NoticeSettings {
         platform_address: "abuse-desk@platform.test".into(),
         public_url: "http://localhost/".into(),
     };
     let raw = report(sender, n);
     let parsed = arf::parse(raw.as_bytes(), 1 << 20).expect("a readable report");
-    match complaints::store(db, &settings, &parsed, complaints::Source::Api).await.expect("store") {
-        complaints::Outcome::Stored { complaint_id, .. } => complaint_id,
+    match complaints::store(db, &settings, &parsed, mailadmin::services::complaints::outcome::Source::Api)
+        .await
+        .expect("store")
+    {
+        mailadmin::services::complaints::outcome::Outcome::Stored { complaint_id, .. } => complaint_id,
         other => panic!("report {n} about {sender} not stored: {other:?}"),
     }
 }
@@ -132,9 +138,14 @@ pub(super) async fn seed_extra(db: &DatabaseConnection, fx: &Fixture) -> Extra {
     let complaint_a2 = store_complaint(db, &mailbox_address(db, fx.mailbox_a2).await, 9002).await;
     let complaint_b = store_complaint(db, &mailbox_address(db, fx.mailbox_b).await, 9003).await;
     let complaint_unattributed = store_complaint(db, "someone@elsewhere.example", 9004).await;
-    let quarantined = complaints::quarantine(db, b"not a report", complaints::Source::Cli, "test")
-        .await
-        .expect("quarantine");
+    let quarantined = complaints::quarantine(
+        db,
+        b"not a report",
+        mailadmin::services::complaints::outcome::Source::Cli,
+        "test",
+    )
+    .await
+    .expect("quarantine");
     let (token, _) =
         api_tokens::create(db, &admins::system_actor("fixture"), "matrix").await.expect("create token");
     // A's in domain_a: a notice is not for domain admins even when it is about their mailbox.

@@ -1,8 +1,8 @@
 //! Read-side of the complaint intake: lists per mailbox, per company, unattributed, the
 //! quarantine, and complaints per day for the charts.
-use super::{ServiceError, authorize};
 use crate::authz::{Action, Actor, Place};
 use crate::entity::{complaint, quarantine};
+use crate::services::{common::ServiceError, common::authorize};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -60,7 +60,7 @@ pub async fn get(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<comp
     let model = complaint::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)?;
     match (model.company_id, model.mailbox_id) {
         (Some(_), Some(mailbox_id)) => {
-            super::mailboxes::get(db, actor, mailbox_id).await?;
+            crate::services::hierarchy::mailboxes::get(db, actor, mailbox_id).await?;
         }
         // The mailbox was deleted since: the company's admins may still read it.
         (Some(company_id), None) => {
@@ -140,7 +140,7 @@ pub async fn window_counts(
         return Ok(counts);
     }
     let now = Utc::now();
-    let since = now - Duration::hours(super::complaints::WINDOW_HOURS);
+    let since = now - Duration::hours(super::rule::WINDOW_HOURS);
     let with_complaints: Vec<Option<i32>> = complaint::Entity::find()
         .filter(complaint::Column::MailboxId.is_in(mailbox_ids.to_vec()))
         .filter(complaint::Column::Counts.eq(true))
@@ -152,7 +152,7 @@ pub async fn window_counts(
         .all(db)
         .await?;
     for id in with_complaints.into_iter().flatten() {
-        let (count, _) = super::complaints::window_count(db, id, now).await?;
+        let (count, _) = super::rule::window_count(db, id, now).await?;
         if count > 0 {
             counts.insert(id, count);
         }

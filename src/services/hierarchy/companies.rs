@@ -1,9 +1,12 @@
 //! Companies: the hosting provider's customers.
-use super::audit::{self, Change};
-use super::{Page, ServiceError, authorize, error::unique_violation, sql, suspensions};
 use crate::authz::{Action, Actor, Place, Scope};
 use crate::domain::{CompanyName, CompanyStatus, ComplaintAllowance};
 use crate::entity::{admin_domain, admin_user, company, domain, mailbox, suspension};
+use crate::services::audit::{self, Change};
+use crate::services::{
+    common::Page, common::ServiceError, common::authorize, common::error::unique_violation, common::sql,
+    hierarchy::deletion,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -153,7 +156,7 @@ pub async fn create(
 ) -> Result<i32, ServiceError> {
     authorize(actor, Action::ManageCompanies, Place::Platform)?;
     let now = Utc::now();
-    let txn = super::begin_write(db).await?;
+    let txn = crate::services::common::begin_write(db).await?;
     let model = company::ActiveModel {
         name: Set(name.as_str().to_owned()),
         status: Set(policy.status.as_str().to_owned()),
@@ -205,7 +208,7 @@ pub async fn update(
         model.complaint_allowance = Set(policy.complaint_allowance.get() as i32);
     }
     model.updated_at = Set(Utc::now());
-    let txn = super::begin_write(db).await?;
+    let txn = crate::services::common::begin_write(db).await?;
     let updated = model
         .update(&txn)
         .await
@@ -252,8 +255,8 @@ async fn count_contents<C: ConnectionTrait>(db: &C, id: i32) -> Result<CompanyCo
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<String, ServiceError> {
     let existing = company::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)?;
     authorize(actor, Action::ManageCompanies, Place::Company(id))?;
-    let txn = super::begin_write(db).await?;
-    suspensions::refuse_if_suspended(
+    let txn = crate::services::common::begin_write(db).await?;
+    deletion::refuse_if_suspended(
         &txn,
         Condition::all().add(suspension::Column::CompanyId.eq(id)),
         "This company",

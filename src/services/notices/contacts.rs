@@ -1,10 +1,10 @@
 //! A company's contacts, kept on *Edit Company*. AUP notices go to its abuse contacts; a
 //! company without one is flagged, and removing the last needs an explicit confirmation.
-use super::audit::{self, Change};
-use super::{ServiceError, authorize, begin_write};
 use crate::authz::{Action, Actor, Place, Scope};
 use crate::domain::{ContactKind, DisplayName, MailboxAddress};
 use crate::entity::{abuse_contact, company};
+use crate::services::audit::{self, Change};
+use crate::services::{common::ServiceError, common::authorize, common::begin_write};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
@@ -129,7 +129,7 @@ pub async fn update(
     let existing = abuse_contact::Entity::find_by_id(id).one(&txn).await?.ok_or(ServiceError::NotFound)?;
     let was_abuse = existing.kind == ContactKind::Abuse.as_str();
     if was_abuse && input.kind != ContactKind::Abuse && abuse_count(&txn, existing.company_id).await? <= 1 {
-        return Err(ServiceError::Invalid(super::FieldErrors::single(
+        return Err(ServiceError::Invalid(crate::services::common::FieldErrors::single(
             "kind",
             "This is the company's only abuse contact: add another abuse contact first, or keep this one's kind.",
         )));

@@ -9,11 +9,13 @@
 //! conflict on a unique index, answered as a duplicate, never an aborted transaction), then
 //! counts the touched mailboxes' windows with two grouped queries and applies the rule. The
 //! outcome per report is the same as storing them one by one in arrival order.
-use super::complaints::{self, IntakeSettings, Outcome, Source, WINDOW_HOURS};
-use super::{ServiceError, begin_write};
+use super::outcome::{Outcome, Source};
+use super::rule::{self, WINDOW_HOURS};
 use crate::domain::{Service, ServiceState};
 use crate::entity::{company, complaint, domain, mailbox, suspension};
 use crate::intake::arf::FeedbackReport;
+use crate::services::notices::outbox::NoticeSettings;
+use crate::services::{common::ServiceError, common::begin_write};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -36,7 +38,7 @@ pub struct Incoming<'a> {
 /// stored or none is (the caller may then retry them one by one).
 pub async fn store_batch(
     db: &DatabaseConnection,
-    settings: &IntakeSettings,
+    settings: &NoticeSettings,
     batch: &[Incoming<'_>],
 ) -> Result<Vec<Outcome>, ServiceError> {
     let txn = begin_write(db).await?;
@@ -52,7 +54,7 @@ pub async fn store_batch(
 
 async fn store_in(
     txn: &DatabaseTransaction,
-    settings: &IntakeSettings,
+    settings: &NoticeSettings,
     batch: &[Incoming<'_>],
 ) -> Result<Vec<Outcome>, ServiceError> {
     let candidates: Vec<Vec<String>> = batch.iter().map(|i| i.report.sender_candidates()).collect();
@@ -107,12 +109,12 @@ async fn store_in(
         let Some(mailbox) = by_id.get(mailbox_id).copied() else { continue };
         let Some(domain) = domains.get(&mailbox.domain_id) else { continue };
         let Some(company) = companies.get(&domain.company_id) else { continue };
-        let allowance = complaints::allowance_of(mailbox, company);
+        let allowance = rule::allowance_of(mailbox, company);
         let count = counts.get(mailbox_id).copied().unwrap_or(0);
         if count <= allowance {
             continue;
         }
-        if !complaints::apply_rule(txn, settings, mailbox, company, now).await? {
+        if !rule::apply_rule(txn, settings, mailbox, company, now).await? {
             continue;
         }
         // The report that took the count past the allowance is the one that suspended: the
@@ -213,15 +215,14 @@ async fn insert(
         }
         TryInsertResult::Conflicted | TryInsertResult::Empty => {
             let original = original_message_id.as_deref().zip(recipient.as_deref());
-            let id = complaints::find_duplicate(txn, report_message_id.as_deref(), original)
-                .await?
-                .unwrap_or_default();
+            let id =
+                rule::find_duplicate(txn, report_message_id.as_deref(), original).await?.unwrap_or_default();
             Ok(Outcome::Duplicate { complaint_id: id })
         }
     }
 }
 
-/// Counted complaints in each mailbox's window (see [`complaints::window_count`]), with two
+/// Counted complaints in each mailbox's window (see [`rule::window_count`]), with two
 /// grouped queries; the rare mailbox lifted within the last 24 hours is counted on its own.
 async fn window_counts(
     txn: &DatabaseTransaction,
@@ -254,7 +255,7 @@ async fn window_counts(
         .all(txn)
         .await?;
     for id in recently_lifted {
-        let (count, _) = complaints::window_count(txn, id, now).await?;
+        let (count, _) = rule::window_count(txn, id, now).await?;
         counts.insert(id, count);
     }
     Ok(counts)

@@ -1,8 +1,8 @@
 //! The support look-up: any substring of an address, across the actor's whole scope, answered
 //! from the substring index (SQLite FTS5 trigram, PostgreSQL pg_trgm).
-use super::{ServiceError, sql};
 use crate::authz::{Actor, Scope};
 use crate::domain::ServiceSet;
+use crate::services::{common::ServiceError, common::sql};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 
 /// How many matches one look-up shows; more means "refine the search".
@@ -73,7 +73,7 @@ pub async fn search(
 ) -> Result<LookupResult, ServiceError> {
     let needle = query.trim().to_lowercase();
     if needle.chars().count() < MIN_QUERY_CHARS {
-        return Err(ServiceError::Invalid(super::FieldErrors::single(
+        return Err(ServiceError::Invalid(crate::services::common::FieldErrors::single(
             "q",
             format!("Type at least {MIN_QUERY_CHARS} characters of the address."),
         )));
@@ -145,7 +145,7 @@ pub async fn search(
                 mailbox_id: row.try_get("", "id")?,
                 address: row.try_get("", "address")?,
                 display_name: row.try_get("", "display_name")?,
-                services: super::mailboxes::services_from_row(row)?,
+                services: crate::services::hierarchy::service_columns::services_from_row(row)?,
                 domain_id: row.try_get("", "domain_id")?,
                 domain_name: row.try_get("", "domain_name")?,
                 company_id: row.try_get("", "company_id")?,

@@ -1,9 +1,9 @@
 //! Demo data: companies, domains and mailboxes with realistic names, a few with services off.
 //! Also the generator behind the benchmark, so it inserts in large batches.
-use super::ServiceError;
-use super::passwords::{self, Secret};
 use crate::domain::{Service, ServiceSet, ServiceState};
 use crate::entity::{company, domain, mailbox};
+use crate::services::common::ServiceError;
+use crate::services::common::passwords::{self, Secret};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, Set,
@@ -139,7 +139,7 @@ pub async fn seed(
             let domain_id = inserted.last_insert_id;
             company_domains.push(domain_id);
             let mut rows = Vec::with_capacity(BATCH);
-            let mut txn = super::begin_write(db).await?;
+            let mut txn = crate::services::common::begin_write(db).await?;
             let mut batches_in_txn = 0;
             for m in 0..options.mailboxes_per_domain as usize {
                 let first = FIRST_NAMES[m % FIRST_NAMES.len()];
@@ -172,7 +172,7 @@ pub async fn seed(
                     progress(done + m as u64 + 1, total);
                     if batches_in_txn == BATCHES_PER_TRANSACTION {
                         txn.commit().await?;
-                        txn = super::begin_write(db).await?;
+                        txn = crate::services::common::begin_write(db).await?;
                         batches_in_txn = 0;
                     }
                 }
@@ -180,7 +180,7 @@ pub async fn seed(
             if !rows.is_empty() {
                 mailbox::Entity::insert_many(rows).exec_without_returning(&txn).await?;
             }
-            super::domains::recount_mailboxes(&txn, domain_id).await?;
+            crate::services::hierarchy::domains::recount_mailboxes(&txn, domain_id).await?;
             record_demo_suspensions(&txn, domain_id, company.last_insert_id).await?;
             txn.commit().await?;
             done += options.mailboxes_per_domain as u64;

@@ -1,9 +1,12 @@
 //! Mail domains of a company.
-use super::audit::{self, Change};
-use super::{ServiceError, authorize, error::unique_violation, sql, suspensions};
 use crate::authz::{Action, Actor, Place, Scope};
 use crate::domain::DomainName;
 use crate::entity::{company, domain, mailbox, suspension};
+use crate::services::audit::{self, Change};
+use crate::services::{
+    common::ServiceError, common::authorize, common::error::unique_violation, common::sql,
+    hierarchy::deletion,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -127,7 +130,7 @@ pub async fn create(
     company::Entity::find_by_id(company_id).one(db).await?.ok_or(ServiceError::NotFound)?;
     authorize(actor, Action::ManageDomains, Place::Company(company_id))?;
     let now = Utc::now();
-    let txn = super::begin_write(db).await?;
+    let txn = crate::services::common::begin_write(db).await?;
     let model = domain::ActiveModel {
         company_id: Set(company_id),
         name: Set(name.as_str().to_owned()),
@@ -170,7 +173,7 @@ pub async fn rename(
     if existing.name == name.as_str() {
         return Ok(());
     }
-    let txn = super::begin_write(db).await?;
+    let txn = crate::services::common::begin_write(db).await?;
     domain::ActiveModel {
         id: Set(id),
         name: Set(name.as_str().to_owned()),
@@ -239,8 +242,8 @@ pub(crate) async fn recount_mailboxes<C: ConnectionTrait>(
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<Domain, ServiceError> {
     let existing = load(db, id).await?;
     authorize(actor, Action::ManageDomains, existing.place())?;
-    let txn = super::begin_write(db).await?;
-    suspensions::refuse_if_suspended(
+    let txn = crate::services::common::begin_write(db).await?;
+    deletion::refuse_if_suspended(
         &txn,
         Condition::all().add(suspension::Column::DomainId.eq(id)),
         "This domain",

@@ -1,10 +1,12 @@
 //! Demo complaints, fed through the real intake so the demo shows the whole loop: a mailbox
 //! pushed past its allowance (suspended, AUP notice queued), a non-counting report, and
 //! complaints about an address we do not host.
-use super::ServiceError;
-use super::complaints::{self, IntakeSettings, Source};
 use crate::entity::mailbox;
 use crate::intake::arf;
+use crate::services::common::ServiceError;
+use crate::services::complaints::intake;
+use crate::services::complaints::outcome::Source;
+use crate::services::notices::outbox::NoticeSettings;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 fn report(sender: &str, n: usize, feedback_type: &str) -> String {
@@ -30,7 +32,7 @@ fn report(sender: &str, n: usize, feedback_type: &str) -> String {
 pub async fn add(
     db: &DatabaseConnection,
     domain_id: i32,
-    settings: &IntakeSettings,
+    settings: &NoticeSettings,
 ) -> Result<(), ServiceError> {
     let Some(target) = mailbox::Entity::find()
         .filter(mailbox::Column::DomainId.eq(domain_id))
@@ -48,9 +50,9 @@ pub async fn add(
     for raw in reports {
         let parsed = arf::parse(raw.as_bytes(), 1 << 20)
             .map_err(|e| ServiceError::Internal(format!("demo report does not parse: {e}")))?;
-        complaints::store(db, settings, &parsed, Source::Manual).await?;
+        intake::store(db, settings, &parsed, Source::Manual).await?;
     }
-    complaints::quarantine(
+    intake::quarantine(
         db,
         b"Subject: out of office\r\n\r\nI am away until Monday.\r\n",
         Source::Cli,

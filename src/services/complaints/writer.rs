@@ -5,11 +5,13 @@
 //! transaction, so a burst from a feedback loop costs one commit and one lock wait instead of
 //! one each: on SQLite every writer would otherwise queue on the database's one write lock.
 //! A request waits no longer than one batch under load and not at all when the intake is idle.
-//! The answer a request gets is the one [`complaints::store`] would give it alone.
-use super::ServiceError;
-use super::complaint_batch::{self, Incoming};
-use super::complaints::{self, IntakeSettings, Outcome, Source};
+//! The answer a request gets is the one [`intake::store`] would give it alone.
+use super::batch::{self, Incoming};
+use super::intake;
+use super::outcome::{Outcome, Source};
 use crate::intake::arf::FeedbackReport;
+use crate::services::common::ServiceError;
+use crate::services::notices::outbox::NoticeSettings;
 use sea_orm::{DatabaseBackend, DatabaseConnection};
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -37,7 +39,7 @@ impl ComplaintWriter {
     /// Starts the writers on the current tokio runtime: one on SQLite, which has one write
     /// lock anyway; on PostgreSQL a few, so one batch is built while another commits. Their
     /// batches lock mailboxes in id order, so they cannot deadlock on each other.
-    pub fn start(db: DatabaseConnection, settings: IntakeSettings) -> Self {
+    pub fn start(db: DatabaseConnection, settings: NoticeSettings) -> Self {
         let writers = match db.get_database_backend() {
             DatabaseBackend::Sqlite => 1,
             _ => POSTGRES_WRITERS,
@@ -61,7 +63,7 @@ impl ComplaintWriter {
 
 /// Restarts a writer that panicked, so the intake does not stop until the process does. The
 /// requests of the batch it was writing are answered with an error (they are retried).
-async fn supervise(db: DatabaseConnection, settings: IntakeSettings, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
+async fn supervise(db: DatabaseConnection, settings: NoticeSettings, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
     loop {
         match tokio::spawn(run(db.clone(), settings.clone(), queue.clone())).await {
             Ok(()) => return,
@@ -70,7 +72,7 @@ async fn supervise(db: DatabaseConnection, settings: IntakeSettings, queue: Arc<
     }
 }
 
-async fn run(db: DatabaseConnection, settings: IntakeSettings, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
+async fn run(db: DatabaseConnection, settings: NoticeSettings, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     loop {
         // The queue is held only while taking a batch, not while writing it.
@@ -85,10 +87,10 @@ async fn run(db: DatabaseConnection, settings: IntakeSettings, queue: Arc<Mutex<
 /// Stores `jobs` as one batch and answers each. A batch that fails is retried report by report,
 /// so one report that cannot be stored does not fail the others; when the database cannot be
 /// reached at all, every report is answered with the error at once (the sender retries).
-async fn write(db: &DatabaseConnection, settings: &IntakeSettings, jobs: &mut Vec<Job>) {
+async fn write(db: &DatabaseConnection, settings: &NoticeSettings, jobs: &mut Vec<Job>) {
     let batch: Vec<Incoming<'_>> =
         jobs.iter().map(|job| Incoming { report: &job.report, source: job.source }).collect();
-    let error = match complaint_batch::store_batch(db, settings, &batch).await {
+    let error = match batch::store_batch(db, settings, &batch).await {
         Ok(outcomes) => {
             for (job, outcome) in jobs.drain(..).zip(outcomes) {
                 let _ = job.reply.send(Ok(outcome));
@@ -100,7 +102,7 @@ async fn write(db: &DatabaseConnection, settings: &IntakeSettings, jobs: &mut Ve
     if jobs.len() > 1 && db.ping().await.is_ok() {
         tracing::warn!(%error, reports = jobs.len(), "a batch of complaints failed; storing them one by one");
         for job in jobs.drain(..) {
-            let outcome = complaints::store(db, settings, &job.report, job.source).await;
+            let outcome = intake::store(db, settings, &job.report, job.source).await;
             let _ = job.reply.send(outcome);
         }
         return;

@@ -1,16 +1,24 @@
 //! AUP notices: written to an outbox in the transaction that suspends, delivered later by the
 //! worker (`crate::notices`) with retries. With no SMTP relay configured they stay queued and
 //! readable on the Notices page.
-use super::complaints::IntakeSettings;
-use super::{ServiceError, authorize};
 use crate::authz::{Action, Actor, Place};
 use crate::domain::ContactKind;
 use crate::entity::{abuse_contact, company, complaint, mailbox, notice};
+use crate::services::{common::ServiceError, common::authorize};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
+
+/// Settings a notice is written with.
+#[derive(Debug, Clone)]
+pub struct NoticeSettings {
+    /// Where notices go for a company without an abuse contact.
+    pub platform_address: String,
+    /// The dashboard's address, for the link to the Status page.
+    pub public_url: String,
+}
 
 pub const STATUS_QUEUED: &str = "queued";
 pub const STATUS_SENT: &str = "sent";
@@ -29,7 +37,7 @@ pub struct AupNotice<'a> {
     pub sample_ids: Vec<i32>,
 }
 
-fn body(settings: &IntakeSettings, n: &AupNotice<'_>, to_platform: bool) -> String {
+fn body(settings: &NoticeSettings, n: &AupNotice<'_>, to_platform: bool) -> String {
     let status_url =
         format!("{}/mailboxes/{}/status", settings.public_url.trim_end_matches('/'), n.mailbox.id);
     let mut text = String::new();
@@ -68,7 +76,7 @@ fn body(settings: &IntakeSettings, n: &AupNotice<'_>, to_platform: bool) -> Stri
 /// Writes the notice into the outbox, in the suspending transaction.
 pub(crate) async fn enqueue_aup_in(
     txn: &DatabaseTransaction,
-    settings: &IntakeSettings,
+    settings: &NoticeSettings,
     n: &AupNotice<'_>,
 ) -> Result<i32, ServiceError> {
     let contacts: Vec<String> = abuse_contact::Entity::find()
@@ -121,11 +129,11 @@ pub async fn list_for_company(
     actor: &Actor,
     company_id: i32,
     limit: u64,
-) -> Result<(super::companies::Company, Vec<notice::Model>), ServiceError> {
+) -> Result<(crate::services::hierarchy::companies::Company, Vec<notice::Model>), ServiceError> {
     if actor.role == crate::domain::Role::Domain {
         return Err(ServiceError::NotFound);
     }
-    let company = super::companies::get(db, actor, company_id).await?;
+    let company = crate::services::hierarchy::companies::get(db, actor, company_id).await?;
     let rows = notice::Entity::find()
         .filter(notice::Column::CompanyId.eq(company_id))
         .order_by_desc(notice::Column::Id)

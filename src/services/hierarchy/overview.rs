@@ -1,6 +1,6 @@
 //! Counts for the front page, within the actor's scope.
-use super::{ServiceError, sql};
 use crate::authz::{Actor, Scope};
+use crate::services::{common::ServiceError, common::sql};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 #[derive(Debug, Clone, Default)]

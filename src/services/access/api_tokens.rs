@@ -1,9 +1,9 @@
 //! API tokens for the complaint intake: created by platform admins, shown once, stored as a
 //! SHA-256 hash (they are 160 random bits, so a slow hash would add nothing), revocable.
-use super::audit::{self, Change};
-use super::{ServiceError, authorize, begin_write};
 use crate::authz::{Action, Actor, Place};
 use crate::entity::api_token;
+use crate::services::audit::{self, Change};
+use crate::services::{common::ServiceError, common::authorize, common::begin_write};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
@@ -62,7 +62,7 @@ pub async fn create(
     authorize(actor, Action::ManagePlatform, Place::Platform)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ServiceError::Invalid(super::FieldErrors::single(
+        return Err(ServiceError::Invalid(crate::services::common::FieldErrors::single(
             "name",
             "Name the token after what uses it (1 to 100 characters), e.g. \"Yahoo feedback loop\".",
         )));

@@ -1,64 +1,23 @@
-//! Complaint intake: one service behind the API, `ingest-arf` and the paste page. A report is
-//! attributed to the hosted mailbox that sent the original, stored once however often it
-//! arrives, and counted over a rolling 24 hours on arrival at our system; the complaint that
-//! takes a mailbox past its allowance soft-suspends *Send Mail* and queues the AUP notice, in
-//! the same transaction, exactly once (the mailbox row is locked while counting).
-use super::audit::{self, Change};
-use super::complaint_batch::{self, Incoming};
-use super::{ServiceError, notices, suspensions};
+//! The complaint rule: counted complaints of a mailbox over a rolling window, its allowance,
+//! and the suspension with its AUP notice when a report takes it past the allowance. Runs in
+//! the transaction that stores the report, with the mailbox row locked while counting.
 use crate::domain::{Service, SuspensionReason};
-use crate::entity::{company, complaint, mailbox, quarantine, suspension};
-use crate::intake::arf::FeedbackReport;
+use crate::entity::{company, complaint, mailbox, suspension};
+use crate::services::audit::{self, Change};
+use crate::services::common::ServiceError;
+use crate::services::notices::outbox::{self, AupNotice, NoticeSettings};
+use crate::services::suspension::transitions;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
 /// The rolling window complaints are counted over.
 pub const WINDOW_HOURS: i64 = 24;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    Api,
-    Cli,
-    Manual,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Api => "api",
-            Source::Cli => "ingest-arf",
-            Source::Manual => "manual",
-        }
-    }
-}
-
-/// Settings the intake needs to write a notice.
-#[derive(Debug, Clone)]
-pub struct IntakeSettings {
-    /// Where notices go for a company without an abuse contact.
-    pub platform_address: String,
-    /// The dashboard's address, for the link to the Status page.
-    pub public_url: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Stored {
-        complaint_id: i32,
-        mailbox_id: Option<i32>,
-        suspended: bool,
-    },
-    /// Seen before: counted once, answered as a success.
-    Duplicate {
-        complaint_id: i32,
-    },
-}
-
-pub(super) async fn find_duplicate<C: ConnectionTrait>(
+pub(crate) async fn find_duplicate<C: ConnectionTrait>(
     db: &C,
     report_message_id: Option<&str>,
     original: Option<(&str, &str)>,
@@ -108,26 +67,15 @@ pub async fn window_count<C: ConnectionTrait>(
     Ok((count, start))
 }
 
-/// Stores a parsed report, attributes it and applies the rule. Duplicates are a success.
-pub async fn store(
-    db: &DatabaseConnection,
-    settings: &IntakeSettings,
-    report: &FeedbackReport,
-    source: Source,
-) -> Result<Outcome, ServiceError> {
-    let mut outcomes = complaint_batch::store_batch(db, settings, &[Incoming { report, source }]).await?;
-    outcomes.pop().ok_or_else(|| ServiceError::Internal("no outcome for a stored report".into()))
-}
-
 /// Counted complaints a mailbox may draw in its window: its own override, else its company's.
-pub(super) fn allowance_of(mailbox: &mailbox::Model, company: &company::Model) -> u64 {
+pub(crate) fn allowance_of(mailbox: &mailbox::Model, company: &company::Model) -> u64 {
     mailbox.complaint_allowance.unwrap_or(company.complaint_allowance).max(0) as u64
 }
 
 /// Suspends and queues the notice when the mailbox is past its allowance.
-pub(super) async fn apply_rule(
+pub(crate) async fn apply_rule(
     txn: &DatabaseTransaction,
-    settings: &IntakeSettings,
+    settings: &NoticeSettings,
     mailbox: &mailbox::Model,
     company: &company::Model,
     now: DateTime<Utc>,
@@ -155,7 +103,7 @@ pub(super) async fn apply_rule(
         in_window.iter().map(i32::to_string).collect::<Vec<_>>().join(", #"),
     );
     let by = "system (complaint intake)";
-    let (_, services) = suspensions::suspend_in(
+    let (_, services) = transitions::suspend_in(
         txn,
         by,
         mailbox.id,
@@ -164,7 +112,7 @@ pub(super) async fn apply_rule(
         &evidence,
     )
     .await?;
-    let notice = notices::AupNotice {
+    let notice = AupNotice {
         company,
         mailbox,
         count,
@@ -173,7 +121,7 @@ pub(super) async fn apply_rule(
         window_end: now,
         sample_ids: in_window.iter().rev().take(3).copied().collect(),
     };
-    notices::enqueue_aup_in(txn, settings, &notice).await?;
+    outbox::enqueue_aup_in(txn, settings, &notice).await?;
     audit::record_as(
         txn,
         by,
@@ -196,26 +144,4 @@ pub(super) async fn apply_rule(
     )
     .await?;
     Ok(true)
-}
-
-/// Keeps a message that could not be read as a report, so nothing is lost.
-pub async fn quarantine(
-    db: &DatabaseConnection,
-    raw: &[u8],
-    source: Source,
-    reason: &str,
-) -> Result<i32, ServiceError> {
-    let end = raw.len().min(4 * 1024 * 1024);
-    let model = quarantine::ActiveModel {
-        received_at: Set(Utc::now()),
-        source: Set(source.as_str().to_owned()),
-        reason: Set(complaint_batch::storable(reason)),
-        raw: Set(complaint_batch::storable(&String::from_utf8_lossy(&raw[..end]))),
-        size: Set(raw.len().min(i32::MAX as usize) as i32),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    tracing::warn!(quarantine_id = model.id, source = source.as_str(), reason, "report quarantined");
-    Ok(model.id)
 }

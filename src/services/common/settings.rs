@@ -1,6 +1,6 @@
 //! Values the app generates once and keeps in the database.
-use super::ServiceError;
 use crate::entity::app_setting;
+use crate::services::common::ServiceError;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 
 const SESSION_KEY: &str = "session_key";

@@ -1,11 +1,11 @@
 //! Read-side views of suspensions: counts and lists within the actor's scope, repeat
 //! offenders, and what the support desk needs to answer a caller.
-use super::mailboxes::Mailbox;
-use super::suspensions::{REPEAT_COUNT, REPEAT_WINDOW_DAYS, SuspensionRecord};
-use super::{ServiceError, sql};
+use super::record::{REPEAT_COUNT, REPEAT_WINDOW_DAYS, SuspensionRecord};
 use crate::authz::{Actor, Scope};
 use crate::domain::{Role, Service};
 use crate::entity::{admin_domain, admin_user, suspension};
+use crate::services::hierarchy::mailboxes::Mailbox;
+use crate::services::{common::ServiceError, common::sql};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,

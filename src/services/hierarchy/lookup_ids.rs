@@ -1,6 +1,6 @@
 //! Name → id look-ups for command-line tools, which name things rather than number them.
-use super::ServiceError;
 use crate::entity::{company, domain};
+use crate::services::common::ServiceError;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 pub async fn company_by_name(db: &DatabaseConnection, name: &str) -> Result<Option<i32>, ServiceError> {

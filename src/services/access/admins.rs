@@ -1,10 +1,10 @@
 //! Admin users: who signs in, with which role, over which part of the hierarchy.
-use super::audit::{self, Change};
-use super::passwords::{self, Secret};
-use super::{ServiceError, authorize, error::unique_violation};
 use crate::authz::{Action, Actor, Place};
 use crate::domain::{AdminLogin, Role};
 use crate::entity::{admin_domain, admin_user, company, domain};
+use crate::services::audit::{self, Change};
+use crate::services::common::passwords::{self, Secret};
+use crate::services::{common::ServiceError, common::authorize, common::error::unique_violation};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
@@ -145,6 +145,19 @@ pub async fn get_for(
     hydrate(db, vec![model]).await?.pop().ok_or(ServiceError::NotFound)
 }
 
+/// The admin whose password the actor may set: their own, or one of a role they manage.
+pub async fn get_for_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> Result<AdminUser, ServiceError> {
+    let target = get(db, actor, id).await?;
+    if target.id != actor.admin_id {
+        actor.authorize_on_admin(manage(target.role), target.place(), id)?;
+    }
+    Ok(target)
+}
+
 /// The action that changing an admin of `role` needs.
 pub fn manage(role: Role) -> Action {
     Action::ManageAdmins(role)
@@ -166,7 +179,7 @@ async fn check_scope<C: ConnectionTrait>(
     company_id: Option<i32>,
     domain_ids: &[i32],
 ) -> Result<Option<i32>, ServiceError> {
-    let mut errors = super::FieldErrors::default();
+    let mut errors = crate::services::common::FieldErrors::default();
     match role {
         Role::Platform | Role::Support => Ok(None),
         Role::Company => {
@@ -206,13 +219,13 @@ async fn check_scope<C: ConnectionTrait>(
 
 pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewAdmin) -> Result<i32, ServiceError> {
     if let Err(message) = passwords::check_strength(&new.password) {
-        return Err(ServiceError::Invalid(super::FieldErrors::single("password", message)));
+        return Err(ServiceError::Invalid(crate::services::common::FieldErrors::single("password", message)));
     }
     let company_id = check_scope(db, actor, new.role, new.company_id, &new.domain_ids).await?;
     authorize(actor, Action::ManageAdmins(new.role), place_of(new.role, company_id))?;
     let hash = passwords::hash(new.password).await?;
     let now = Utc::now();
-    let txn = super::begin_write(db).await?;
+    let txn = crate::services::common::begin_write(db).await?;
     let model = admin_user::ActiveModel {
         login: Set(new.login.as_str().to_owned()),
         password_hash: Set(hash),
@@ -268,12 +281,12 @@ pub async fn set_domains(
     }
     let company_id = check_scope(db, actor, Role::Domain, None, domain_ids).await?;
     if company_id != target.company_id {
-        return Err(ServiceError::Invalid(super::FieldErrors::single(
+        return Err(ServiceError::Invalid(crate::services::common::FieldErrors::single(
             "domain_ids",
             "Choose domains of the admin's own company.",
         )));
     }
-    let txn = super::begin_write(db).await?;
+    let txn = crate::services::common::begin_write(db).await?;
     link_domains(&txn, id, domain_ids).await?;
     let before: Vec<i32> = target.domains.iter().map(|(d, _)| *d).collect();
     audit::record(
@@ -302,15 +315,12 @@ pub async fn set_password(
     id: i32,
     password: Secret,
 ) -> Result<(), ServiceError> {
-    let target = get(db, actor, id).await?;
-    if target.id != actor.admin_id {
-        get_for(db, actor, id, manage(target.role)).await?;
-    }
+    let target = get_for_password(db, actor, id).await?;
     if let Err(message) = passwords::check_strength(&password) {
-        return Err(ServiceError::Invalid(super::FieldErrors::single("password", message)));
+        return Err(ServiceError::Invalid(crate::services::common::FieldErrors::single("password", message)));
     }
     let hash = passwords::hash(password).await?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::services::common::begin_write(db).await?;
     admin_user::ActiveModel {
         id: Set(id),
         password_hash: Set(hash),
@@ -340,7 +350,7 @@ pub async fn set_password(
 
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<AdminUser, ServiceError> {
     let target = get(db, actor, id).await?;
-    let target = get_for(db, actor, id, manage(target.role)).await?;
+    actor.authorize_on_admin(manage(target.role), target.place(), id)?;
     if target.id == actor.admin_id {
         return Err(ServiceError::Conflict("You cannot delete your own account.".into()));
     }
@@ -353,7 +363,7 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<A
             return Err(ServiceError::Conflict("The last platform admin cannot be deleted.".into()));
         }
     }
-    let txn = super::begin_write(db).await?;
+    let txn = crate::services::common::begin_write(db).await?;
     admin_user::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,

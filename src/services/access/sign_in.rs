@@ -6,10 +6,10 @@
 //! anyway, so several instances sharing one database throttle together and a restart forgives
 //! nothing. In memory it keeps only the attempts being checked at this moment: a burst of
 //! parallel guesses would otherwise all pass the count before the first failure is written.
-use super::ServiceError;
-use super::audit::{self, Change};
-use super::passwords::{self, Secret};
 use crate::entity::{admin_user, audit_entry};
+use crate::services::audit::{self, Change};
+use crate::services::common::ServiceError;
+use crate::services::common::passwords::{self, Secret};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -158,7 +158,7 @@ pub async fn sign_in(
         Some(user) if ok => {
             let id = user.id;
             let (login, role, company_id) = (user.login.clone(), user.role.clone(), user.company_id);
-            let txn = super::begin_write(db).await?;
+            let txn = crate::services::common::begin_write(db).await?;
             let mut active: admin_user::ActiveModel = user.into();
             active.last_sign_in_at = Set(Some(Utc::now()));
             active.update(&txn).await?;
@@ -204,7 +204,7 @@ pub async fn sign_in(
             )
             .await?;
             tracing::warn!(login, client_addr, "sign-in failed");
-            Err(ServiceError::Invalid(super::FieldErrors::single(
+            Err(ServiceError::Invalid(crate::services::common::FieldErrors::single(
                 "password",
                 "The login or the password is wrong.",
             )))

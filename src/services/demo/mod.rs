@@ -1,0 +1,3 @@
+//! Demo data for `serve --demo` and `seed-demo`, made through the same services as real data.
+pub mod complaints;
+pub mod seed;
