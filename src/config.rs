@@ -84,3 +84,59 @@ impl std::fmt::Debug for SmtpArgs {
             .finish()
     }
 }
+
+impl Default for EnforcementArgs {
+    fn default() -> Self {
+        Self {
+            send_refused: crate::enforcement::DEFAULT_SEND_REFUSED.into(),
+            receive_refused: crate::enforcement::DEFAULT_RECEIVE_REFUSED.into(),
+            webmail_networks: Vec::new(),
+        }
+    }
+}
+
+/// What the mail servers are told when they must refuse, shared by the policy service and the
+/// dashboard's webmail API so both say the same words.
+#[derive(Debug, Clone, Args)]
+pub struct EnforcementArgs {
+    /// The action for a sender whose *Send Mail* (or, from webmail, *Send via Webmail*) is
+    /// suspended or disabled: a Postfix access(5) action. Generic on purpose: the user is not
+    /// told they are suspended.
+    #[arg(long, env = "MAILADMIN_POLICY_SEND_REFUSED", default_value = crate::enforcement::DEFAULT_SEND_REFUSED)]
+    pub send_refused: String,
+
+    /// The action for a recipient whose *Receive Mail* is disabled or suspended.
+    #[arg(long, env = "MAILADMIN_POLICY_RECEIVE_REFUSED", default_value = crate::enforcement::DEFAULT_RECEIVE_REFUSED)]
+    pub receive_refused: String,
+
+    /// Client addresses of the webmail hosts (comma-separated addresses or CIDRs). Mail they
+    /// submit needs *Send via Webmail* as well as *Send Mail*.
+    #[arg(long, env = "MAILADMIN_WEBMAIL_NETWORKS", value_delimiter = ',')]
+    pub webmail_networks: Vec<String>,
+}
+
+/// Settings of `mailadmin policy`.
+#[derive(Debug, Clone, Args)]
+pub struct PolicyArgs {
+    /// Where to listen: `HOST:PORT` and/or `unix:PATH`, comma-separated or repeated.
+    #[arg(
+        long = "bind",
+        env = "MAILADMIN_POLICY_BIND",
+        value_delimiter = ',',
+        default_value = "127.0.0.1:10040"
+    )]
+    pub binds: Vec<String>,
+
+    /// The action before the first load of the mailboxes (the database has not answered yet).
+    /// A temporary failure: Postfix tells the client to try again later.
+    #[arg(long, env = "MAILADMIN_POLICY_FALLBACK", default_value = crate::enforcement::DEFAULT_FALLBACK)]
+    pub fallback: String,
+
+    /// Appended as `@DOMAIN` to a SASL login without `@` (when Dovecot strips the domain).
+    /// Unset: such logins are no mailbox of ours and are left to Postfix (DUNNO).
+    #[arg(long, env = "MAILADMIN_POLICY_LOGIN_DOMAIN")]
+    pub login_domain: Option<String>,
+
+    #[command(flatten)]
+    pub enforcement: EnforcementArgs,
+}

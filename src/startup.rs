@@ -1,9 +1,9 @@
 //! Binds the listeners and builds the server; tests bind port 0 and read the port back.
-use crate::config::{IntakeArgs, WebArgs};
+use crate::config::{EnforcementArgs, IntakeArgs, WebArgs};
 use crate::services::complaints::writer::ComplaintWriter;
 use crate::services::notices::outbox::NoticeSettings;
 use crate::services::{common::ServiceError, common::settings};
-use crate::web::IntakeConfig;
+use crate::web::{EnforcementConfig, IntakeConfig};
 use actix_web::cookie::Key;
 use sea_orm::DatabaseConnection;
 use std::net::{SocketAddr, TcpListener};
@@ -14,7 +14,12 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(db: DatabaseConnection, web: &WebArgs, intake: &IntakeArgs) -> std::io::Result<Self> {
+    pub async fn build(
+        db: DatabaseConnection,
+        web: &WebArgs,
+        intake: &IntakeArgs,
+        enforcement: &EnforcementArgs,
+    ) -> std::io::Result<Self> {
         let key = session_key(&db, web.session_key.as_deref()).await.map_err(std::io::Error::other)?;
         let listener = TcpListener::bind(&web.bind)?;
         let address = listener.local_addr()?;
@@ -27,7 +32,10 @@ impl Application {
             settings,
             max_report_bytes: intake.max_report_bytes,
         };
-        let server = crate::web::server(listener, db, key, web.secure_cookies, intake)?;
+        let enforcement = EnforcementConfig {
+            send_refused_message: crate::policy::protocol::action_text(&enforcement.send_refused).to_owned(),
+        };
+        let server = crate::web::server(listener, db, key, web.secure_cookies, intake, enforcement)?;
         Ok(Self { address, server })
     }
 

@@ -1,6 +1,7 @@
 //! The `mailadmin` command: serve, migrate, ingest-arf, create-admin, seed-demo.
 mod ingest;
-use crate::config::{DatabaseArgs, IntakeArgs, SmtpArgs, WebArgs};
+mod policy;
+use crate::config::{DatabaseArgs, EnforcementArgs, IntakeArgs, PolicyArgs, SmtpArgs, WebArgs};
 use crate::domain::{AdminLogin, DomainName, Role};
 use crate::services::{self, access::admins, common::ServiceError, common::passwords::Secret, demo::seed};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -28,10 +29,20 @@ pub enum Command {
         intake: IntakeArgs,
         #[command(flatten)]
         smtp: SmtpArgs,
+        #[command(flatten)]
+        enforcement: EnforcementArgs,
         /// On an empty database, seed demo companies, domains, mailboxes and one sign-in per
         /// role, and print them. On a database with data, seeds nothing.
         #[arg(long)]
         demo: bool,
+    },
+    /// Answer Postfix's access policy requests (`check_policy_service`): refuse sending for a
+    /// mailbox whose Send Mail is suspended or disabled, receiving for one whose Receive Mail
+    /// is, from the mailboxes kept in memory and followed as the dashboard changes them.
+    #[command(after_long_help = policy::POSTFIX_HELP)]
+    Policy {
+        #[command(flatten)]
+        policy: PolicyArgs,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -125,7 +136,10 @@ pub async fn run(cli: Cli) -> ExitCode {
             println!("migrations applied to {}", crate::db::redacted(&url));
             Ok(())
         }
-        Command::Serve { web, intake, smtp, demo } => serve(db, web, intake, smtp, demo).await,
+        Command::Serve { web, intake, smtp, enforcement, demo } => {
+            serve(db, web, intake, smtp, enforcement, demo).await
+        }
+        Command::Policy { policy: args } => policy::run(db, args).await,
         Command::IngestArf { .. } => unreachable!("handled above"),
         Command::CreateAdmin { login, role, company, domains } => {
             create_admin(&db, &login, role.into(), company, domains).await
@@ -283,8 +297,11 @@ async fn serve(
     web: WebArgs,
     intake: IntakeArgs,
     smtp: SmtpArgs,
+    enforcement: EnforcementArgs,
     demo: bool,
 ) -> Result<(), CommandError> {
+    // The same checks as the policy service's, so a bad setting fails here too.
+    policy::settings(&enforcement, "DEFER_IF_PERMIT", None)?;
     let sender = crate::notices::NoticeSender::from_args(&smtp).map_err(CommandError::Usage)?;
     let empty = !admins::any_exist(&db).await? && services::hierarchy::lookup_ids::no_companies(&db).await?;
     let url = format!("http://{}/", web.bind);
@@ -312,7 +329,7 @@ async fn serve(
         println!("  password: {}", password.expose());
         println!("This password is shown only once.");
     }
-    let app = crate::startup::Application::build(db.clone(), &web, &intake)
+    let app = crate::startup::Application::build(db.clone(), &web, &intake, &enforcement)
         .await
         .map_err(|e| CommandError::Failed(format!("cannot start the dashboard on {}: {e}", web.bind)))?;
     println!("Dashboard listening on http://{}/", app.address());

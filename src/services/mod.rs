@@ -11,6 +11,7 @@
 //! complaints    intake, batch writer, the suspension rule, complaint views
 //! suspension    soft-suspensions: suspend, lift, history, repeat offenders, support look-up
 //! notices       AUP notices (outbox, delivery state) and the abuse contacts they go to
+//! enforcement   what the policy service reads: mailboxes' services, the change log
 //! access        admins, sign-in and its throttle, API tokens
 //! hierarchy     companies, domains, mailboxes, and what may be deleted
 //! audit         the audit log: recording a change, reading the log
@@ -21,6 +22,7 @@ pub mod audit;
 pub mod common;
 pub mod complaints;
 pub mod demo;
+pub mod enforcement;
 pub mod hierarchy;
 pub mod notices;
 pub mod suspension;

@@ -27,6 +27,14 @@ pub struct AppState {
     /// Live API tokens seen lately (see [`crate::services::access::api_tokens::TokenCache`]).
     pub tokens: crate::services::access::api_tokens::TokenCache,
     pub intake: IntakeConfig,
+    pub enforcement: EnforcementConfig,
+}
+
+/// What the webmail API says when sending is refused: the policy service's words.
+#[derive(Debug, Clone)]
+pub struct EnforcementConfig {
+    /// The text of the configured refusal without its SMTP codes ("Sending failed").
+    pub send_refused_message: String,
 }
 
 /// What the complaint intake needs from the configuration.
@@ -51,12 +59,14 @@ pub fn server(
     key: Key,
     secure_cookies: bool,
     intake: IntakeConfig,
+    enforcement: EnforcementConfig,
 ) -> std::io::Result<actix_web::dev::Server> {
     let state = web::Data::new(AppState {
         db,
         throttle: SignInThrottle::default(),
         tokens: Default::default(),
         intake,
+        enforcement,
     });
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())

@@ -20,6 +20,7 @@ macro_rules! routes {
 routes! {
     get "/healthz" => health::check,
     post "/api/v1/complaints" => api::post_complaint,
+    get "/api/v1/mailboxes/{address}/send-permission" => api::send_permission,
     get "/static/style.css" => assets::stylesheet,
     get "/login" => auth::login_form,
     post "/login" => auth::login,

@@ -96,7 +96,9 @@ pub async fn spawn_app_on(backend: Backend, database_url: &str) -> TestApp {
         public_url: None,
         max_report_bytes: 1024 * 1024,
     };
-    let app = mailadmin::startup::Application::build(db.clone(), &web, &intake).await.expect("build app");
+    let app = mailadmin::startup::Application::build(db.clone(), &web, &intake, &Default::default())
+        .await
+        .expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp { address, db, backend }

@@ -18,5 +18,6 @@ mod intake_batches;
 mod lookup;
 mod mailboxes;
 mod notices;
+mod policy;
 mod suspension_races;
 mod suspensions;

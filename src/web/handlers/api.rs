@@ -1,9 +1,12 @@
 //! The JSON API: `POST /api/v1/complaints` takes a raw ARF report or a JSON complaint.
 //! Authenticated by bearer tokens (no cookies, so no CSRF token); every refusal is a 4xx with a
 //! JSON reason, and a report that cannot be read is kept in quarantine, never dropped.
+use crate::domain::MailboxAddress;
+use crate::enforcement::{self, MailboxPolicy};
 use crate::intake::arf::{self, JsonComplaint};
 use crate::services::complaints::intake::{self as complaints};
 use crate::services::complaints::outcome::{Outcome, Source};
+use crate::services::enforcement::snapshot;
 use crate::services::{access::api_tokens, common::ServiceError};
 use crate::web::AppState;
 use actix_web::http::StatusCode;
@@ -42,11 +45,8 @@ async fn read_limited(mut payload: web::Payload, limit: usize) -> Result<Option<
     Ok(Some(body))
 }
 
-pub async fn post_complaint(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> HttpResponse {
+/// Checks the bearer token; the refusal to answer with when it is missing, unknown or revoked.
+async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<(), HttpResponse> {
     let token = req
         .headers()
         .get(AUTHORIZATION)
@@ -54,12 +54,63 @@ pub async fn post_complaint(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     let Some(token) = token else {
-        return refuse(StatusCode::UNAUTHORIZED, "an API token is required: Authorization: Bearer <token>");
+        return Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "an API token is required: Authorization: Bearer <token>",
+        ));
     };
     match api_tokens::authenticate(&state.db, &state.tokens, token).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return refuse(StatusCode::UNAUTHORIZED, "this API token is unknown or revoked"),
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(refuse(StatusCode::UNAUTHORIZED, "this API token is unknown or revoked")),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// `GET /api/v1/mailboxes/{address}/send-permission`: may this mailbox send through webmail now?
+/// The webmail asks before it submits, and shows `message` (the same generic words the mail
+/// server uses) when not; `reason_code` is for its logs, never for the user.
+pub async fn send_permission(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    if let Err(refusal) = authenticate(&req, &state).await {
+        return refusal;
+    }
+    let address = path.into_inner().trim().to_ascii_lowercase();
+    if MailboxAddress::parse(&address).is_err() {
+        return refuse(StatusCode::BAD_REQUEST, "not a mailbox address");
+    }
+    let entry = match snapshot::mailbox_by_address(&state.db, &address).await {
+        Ok(Some(entry)) => entry,
+        Ok(None) => return refuse(StatusCode::NOT_FOUND, "no such mailbox"),
         Err(e) => return internal(e),
+    };
+    let mailbox = MailboxPolicy {
+        mailbox_id: entry.mailbox_id,
+        domain_id: entry.domain_id,
+        company_id: entry.company_id,
+        services: entry.services,
+    };
+    let body = match enforcement::send_permission(&mailbox, true) {
+        Ok(()) => json!({ "allowed": true, "reason_code": null, "message": null, "retry_after": null }),
+        Err(refusal) => json!({
+            "allowed": false,
+            "reason_code": refusal.code(),
+            "message": state.enforcement.send_refused_message,
+            "retry_after": null,
+        }),
+    };
+    answer(StatusCode::OK, body)
+}
+
+pub async fn post_complaint(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> HttpResponse {
+    if let Err(refusal) = authenticate(&req, &state).await {
+        return refusal;
     }
     let limit = state.intake.max_report_bytes;
     let body = match read_limited(payload, limit).await {

@@ -305,6 +305,8 @@ fn matches_pattern(pattern: &str, path: &str) -> bool {
         && want.iter().zip(&have).all(|(w, h)| {
             if *w == "{id}" {
                 !h.is_empty() && (h.chars().all(|c| c.is_ascii_digit()) || *h == "abc")
+            } else if *w == "{address}" {
+                h.contains('@')
             } else {
                 w == h
             }

@@ -13,6 +13,8 @@ pub(super) fn public_routes(t: &mut Table) {
     // The complaint API answers bearer tokens only: a signed-in session is no token.
     let complaint = form(&[("feedback_type", "abuse"), ("address", "anna@alpha.example")]);
     t.post("/api/v1/complaints", "/api/v1/complaints".into(), "no token", complaint, [R401, R401, R401, R401, R401]);
+    t.get("/api/v1/mailboxes/{address}/send-permission", "/api/v1/mailboxes/anna@alpha.example/send-permission".into(),
+        "no token", [R401, R401, R401, R401, R401]);
 }
 
 /// Home, look-up, own password.

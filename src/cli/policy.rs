@@ -1,0 +1,82 @@
+//! `mailadmin policy`: reads its settings, binds, serves until stopped.
+use super::CommandError;
+use crate::config::{EnforcementArgs, PolicyArgs};
+use crate::policy::PolicyService;
+use crate::policy::engine::PolicySettings;
+use crate::policy::protocol::check_action;
+use crate::policy::server::BindAddr;
+use sea_orm::DatabaseConnection;
+
+/// What `mailadmin policy --help` prints after the flags: the lines Postfix needs.
+pub const POSTFIX_HELP: &str = "\
+Postfix: ask the policy service before permit_sasl_authenticated (a later `permit` would end the
+check first), in main.cf:
+
+  smtpd_recipient_restrictions =
+      check_policy_service { inet:127.0.0.1:10040, timeout=10s,
+          default_action=DEFER_IF_PERMIT Service temporarily unavailable },
+      permit_sasl_authenticated, reject_unauth_destination
+
+The same line in the submission service (master.cf `-o smtpd_recipient_restrictions=…`) and in
+the smtpd your webmail submits to. Postfix sends `sasl_username` (the login, which is the
+mailbox address; set --login-domain if Dovecot strips the domain) and `client_address`
+(compared with MAILADMIN_WEBMAIL_NETWORKS). Receive Mail is judged at RCPT on port 25 by the
+same line. With the policy service down or silent for 10 s, Postfix applies default_action
+(a temporary failure: senders retry, nothing is accepted unchecked). Several policy services,
+one per mail server, may share one database; each follows changes within a second.";
+
+pub fn settings(
+    enforcement: &EnforcementArgs,
+    fallback: &str,
+    login_domain: Option<String>,
+) -> Result<PolicySettings, CommandError> {
+    for (flag, action) in [
+        ("--send-refused", enforcement.send_refused.as_str()),
+        ("--receive-refused", enforcement.receive_refused.as_str()),
+        ("--fallback", fallback),
+    ] {
+        check_action(action).map_err(|e| CommandError::Usage(format!("{flag}: {e}")))?;
+    }
+    let mut webmail_networks = Vec::new();
+    for net in enforcement.webmail_networks.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        let parsed = net
+            .parse::<ipnet::IpNet>()
+            .or_else(|_| net.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map_err(|_| {
+                CommandError::Usage(format!("MAILADMIN_WEBMAIL_NETWORKS: {net:?} is no address or CIDR"))
+            })?;
+        webmail_networks.push(parsed);
+    }
+    Ok(PolicySettings {
+        send_refused: enforcement.send_refused.clone(),
+        receive_refused: enforcement.receive_refused.clone(),
+        fallback: fallback.to_owned(),
+        webmail_networks,
+        login_domain: login_domain.map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase()),
+    })
+}
+
+pub async fn run(db: DatabaseConnection, args: PolicyArgs) -> Result<(), CommandError> {
+    let settings = settings(&args.enforcement, &args.fallback, args.login_domain.clone())?;
+    let binds = args
+        .binds
+        .iter()
+        .filter(|b| !b.trim().is_empty())
+        .map(|b| BindAddr::parse(b).map_err(|e| CommandError::Usage(format!("--bind: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    if binds.is_empty() {
+        return Err(CommandError::Usage("--bind: give at least one HOST:PORT or unix:PATH".into()));
+    }
+    let service =
+        PolicyService::build(db, &binds, settings).await.map_err(|e| CommandError::Failed(e.to_string()))?;
+    for addr in service.addresses() {
+        println!("Policy service listening on {addr}");
+    }
+    tokio::select! {
+        _ = service.run() => Ok(()),
+        _ = tokio::signal::ctrl_c() => {
+            println!("Policy service stopped.");
+            Ok(())
+        }
+    }
+}

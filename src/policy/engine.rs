@@ -1,0 +1,174 @@
+//! One policy request in, one action out: reads the request, finds the mailboxes it names in the
+//! table, asks [`crate::enforcement::decide`] and turns the verdict into the configured action.
+//! Counts decisions by kind and their latency for the periodic log line.
+use super::protocol::{self, Malformed};
+use super::table::PolicyState;
+use crate::enforcement::{self, Question, Stage, Submitter, Verdict};
+use ipnet::IpNet;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// What the operator configures (flags and `MAILADMIN_*`).
+#[derive(Debug, Clone)]
+pub struct PolicySettings {
+    /// For a sender whose *Send Mail* (or *Send via Webmail*) is not enabled. Generic on purpose:
+    /// the user is not told they are suspended.
+    pub send_refused: String,
+    /// For a recipient whose *Receive Mail* is not enabled.
+    pub receive_refused: String,
+    /// Before the first load of the table (the database has never answered).
+    pub fallback: String,
+    /// Client addresses of the webmail hosts.
+    pub webmail_networks: Vec<IpNet>,
+    /// Appended to a SASL login without `@` (Dovecot configured to strip the domain).
+    pub login_domain: Option<String>,
+}
+
+impl PolicySettings {
+    pub fn is_webmail(&self, client: IpAddr) -> bool {
+        self.webmail_networks.iter().any(|net| net.contains(&client))
+    }
+}
+
+/// Decision kinds, for counts in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Dunno = 0,
+    RefuseSend = 1,
+    RefuseRecipient = 2,
+    Fallback = 3,
+    Malformed = 4,
+}
+
+const KINDS: [(&str, Kind); 5] = [
+    ("dunno", Kind::Dunno),
+    ("refuse_send", Kind::RefuseSend),
+    ("refuse_recipient", Kind::RefuseRecipient),
+    ("fallback", Kind::Fallback),
+    ("malformed", Kind::Malformed),
+];
+
+/// Upper bounds of the latency buckets, in microseconds.
+const BUCKETS_US: [u64; 10] = [5, 10, 25, 50, 100, 250, 500, 1_000, 2_000, u64::MAX];
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    kinds: [AtomicU64; 5],
+    latency: [AtomicU64; 10],
+}
+
+impl Stats {
+    fn record(&self, kind: Kind, started: Instant) {
+        self.kinds[kind as usize].fetch_add(1, Ordering::Relaxed);
+        let us = started.elapsed().as_micros() as u64;
+        let bucket = BUCKETS_US.iter().position(|b| us <= *b).unwrap_or(BUCKETS_US.len() - 1);
+        self.latency[bucket].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts since the last call, and the bucket bounds the median and 99th percentile fall in.
+    pub fn take(&self) -> StatsLine {
+        let counts: Vec<(&'static str, u64)> = KINDS
+            .iter()
+            .map(|(name, k)| (*name, self.kinds[*k as usize].swap(0, Ordering::Relaxed)))
+            .collect();
+        let buckets: Vec<u64> = self.latency.iter().map(|b| b.swap(0, Ordering::Relaxed)).collect();
+        let total: u64 = buckets.iter().sum();
+        let at = |share: f64| -> Option<u64> {
+            if total == 0 {
+                return None;
+            }
+            let wanted = (total as f64 * share).ceil() as u64;
+            let mut seen = 0;
+            for (i, n) in buckets.iter().enumerate() {
+                seen += n;
+                if seen >= wanted {
+                    return Some(BUCKETS_US[i]);
+                }
+            }
+            None
+        };
+        StatsLine { counts, p50_us: at(0.5), p99_us: at(0.99) }
+    }
+}
+
+pub struct StatsLine {
+    pub counts: Vec<(&'static str, u64)>,
+    /// Upper bound of the bucket holding the median (`u64::MAX`: above the last bound).
+    pub p50_us: Option<u64>,
+    pub p99_us: Option<u64>,
+}
+
+pub struct Engine {
+    pub state: Arc<PolicyState>,
+    pub settings: PolicySettings,
+    pub stats: Stats,
+}
+
+impl Engine {
+    pub fn new(state: Arc<PolicyState>, settings: PolicySettings) -> Self {
+        Self { state, settings, stats: Stats::default() }
+    }
+
+    /// The action for one raw request (its bytes up to the empty line).
+    pub fn answer(&self, raw: &[u8]) -> Result<&str, Malformed> {
+        let started = Instant::now();
+        let text = protocol::text(raw);
+        let request = match protocol::parse(&text) {
+            Ok(request) => request,
+            Err(e) => {
+                self.stats.record(Kind::Malformed, started);
+                return Err(e);
+            }
+        };
+        let login;
+        let via_webmail =
+            request.client_address.parse::<IpAddr>().is_ok_and(|ip| self.settings.is_webmail(ip));
+        // The sender is who signed in; a webmail host that relays without SASL vouches for the
+        // envelope sender instead.
+        let sender_key: &str = if !request.sasl_username.is_empty() {
+            match (&self.settings.login_domain, request.sasl_username.contains('@')) {
+                (Some(domain), false) => {
+                    login = format!("{}@{domain}", request.sasl_username);
+                    &login
+                }
+                _ => request.sasl_username,
+            }
+        } else if via_webmail {
+            request.sender
+        } else {
+            ""
+        };
+        let stage = Stage::parse(request.protocol_state);
+        let verdict = self.state.read(|table| {
+            let submitter = match table.mailbox(sender_key) {
+                Some(mailbox) if !sender_key.is_empty() => Submitter::Hosted { mailbox, via_webmail },
+                _ => Submitter::Other,
+            };
+            let recipient = if stage == Stage::Rcpt && !request.recipient.is_empty() {
+                table.mailbox(request.recipient)
+            } else {
+                None
+            };
+            enforcement::decide(&Question { stage, submitter, recipient })
+        });
+        let (kind, action) = match verdict {
+            None => (Kind::Fallback, self.settings.fallback.as_str()),
+            Some(Verdict::Dunno) => (Kind::Dunno, "DUNNO"),
+            Some(Verdict::RefuseSend(_)) => (Kind::RefuseSend, self.settings.send_refused.as_str()),
+            Some(Verdict::RefuseRecipient) => (Kind::RefuseRecipient, self.settings.receive_refused.as_str()),
+        };
+        self.stats.record(kind, started);
+        if let Some(Verdict::RefuseSend(why)) = verdict {
+            tracing::info!(
+                sasl_username = request.sasl_username,
+                sender = request.sender,
+                client = request.client_address,
+                why = why.code(),
+                "sending refused"
+            );
+        }
+        Ok(action)
+    }
+}

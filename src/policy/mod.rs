@@ -1,0 +1,100 @@
+//! `mailadmin policy`: the Postfix access policy service (`check_policy_service`) that makes
+//! *Send Mail*, *Send via Webmail* and *Receive Mail* real at the mail server.
+//!
+//! [`protocol`] reads and writes the wire format (pure); [`engine`] turns a request into an
+//! action through [`crate::enforcement`]; [`table`] is the in-memory state every decision reads
+//! and [`follow`] keeps it current from the database; [`server`] owns the sockets.
+pub mod engine;
+pub mod follow;
+pub mod protocol;
+pub mod server;
+pub mod table;
+
+use engine::{Engine, PolicySettings};
+use sea_orm::DatabaseConnection;
+use server::{BindAddr, Listener};
+use std::sync::Arc;
+use std::time::Duration;
+use table::PolicyState;
+
+/// How often the decision counts and latency are logged.
+const STATS_EVERY: Duration = Duration::from_secs(60);
+
+/// A policy service with its listeners bound (port 0 gets a free port), not yet serving.
+pub struct PolicyService {
+    listeners: Vec<Listener>,
+    engine: Arc<Engine>,
+    db: DatabaseConnection,
+}
+
+impl PolicyService {
+    pub async fn build(
+        db: DatabaseConnection,
+        binds: &[BindAddr],
+        settings: PolicySettings,
+    ) -> std::io::Result<Self> {
+        let mut listeners = Vec::with_capacity(binds.len());
+        for bind in binds {
+            listeners.push(
+                Listener::bind(bind)
+                    .await
+                    .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {bind}: {e}")))?,
+            );
+        }
+        let engine = Arc::new(Engine::new(Arc::new(PolicyState::default()), settings));
+        Ok(Self { listeners, engine, db })
+    }
+
+    /// Where it listens, as Postfix's `check_policy_service` names it.
+    pub fn addresses(&self) -> Vec<BindAddr> {
+        self.listeners.iter().map(Listener::local).collect()
+    }
+
+    pub fn state(&self) -> Arc<PolicyState> {
+        self.engine.state.clone()
+    }
+
+    /// Serves until the process stops. Requests are answered from the start: with the
+    /// fallback action until the first load, then from the table.
+    pub async fn run(self) {
+        let follower = tokio::spawn(follow::run(self.db.clone(), self.engine.state.clone()));
+        let stats = tokio::spawn(log_stats(self.engine.clone()));
+        let mut servers = Vec::new();
+        for listener in self.listeners {
+            tracing::info!(on = %listener.local(), "policy service listening");
+            servers.push(tokio::spawn(listener.serve(self.engine.clone())));
+        }
+        for server in servers {
+            let _ = server.await;
+        }
+        follower.abort();
+        stats.abort();
+    }
+}
+
+async fn log_stats(engine: Arc<Engine>) {
+    let mut tick = tokio::time::interval(STATS_EVERY);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let line = engine.stats.take();
+        let total: u64 = line.counts.iter().map(|(_, n)| n).sum();
+        if total == 0 {
+            continue;
+        }
+        let show = |us: Option<u64>| match us {
+            Some(u64::MAX) => "over 2 ms".to_owned(),
+            Some(us) => format!("≤ {us} µs"),
+            None => "-".to_owned(),
+        };
+        let freshness = engine.state.freshness();
+        tracing::info!(
+            decisions = total,
+            counts = %line.counts.iter().map(|(k, n)| format!("{k}={n}")).collect::<Vec<_>>().join(" "),
+            p50 = %show(line.p50_us),
+            p99 = %show(line.p99_us),
+            database_error = freshness.database_error.as_deref().unwrap_or("none"),
+            "policy decisions in the last minute"
+        );
+    }
+}

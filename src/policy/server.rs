@@ -1,0 +1,195 @@
+//! The sockets: TCP and Unix listeners, one task per connection, many requests per connection
+//! (Postfix keeps it open and sends the next request when it has one). The loop is thin: find a
+//! request's end, ask the engine, write the reply, read on. A client that sends garbage, more
+//! than 64 kB, or stalls mid-request is logged, answered with the fallback action where it
+//! waits for an answer, and closed — never an accidental accept, never a stuck task.
+use super::engine::Engine;
+use super::protocol::{self, MAX_REQUEST_BYTES};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, UnixListener};
+
+/// A connection with no request under way may stay this long. Longer than Postfix's own
+/// `smtpd_policy_service_max_idle` (300 s), so Postfix is the one that closes idle connections.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(330);
+/// A request begun must be complete within this long (Postfix writes one in one go).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where to listen: `HOST:PORT` or `unix:PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindAddr {
+    Tcp(String),
+    Unix(PathBuf),
+}
+
+impl BindAddr {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let input = input.trim();
+        if let Some(path) = input.strip_prefix("unix:") {
+            if path.is_empty() {
+                return Err("unix: needs a socket path, e.g. unix:/run/mailadmin/policy.sock".into());
+            }
+            return Ok(BindAddr::Unix(PathBuf::from(path)));
+        }
+        let input = input.strip_prefix("inet:").unwrap_or(input);
+        if input.rsplit_once(':').is_none_or(|(_, port)| port.parse::<u16>().is_err()) {
+            return Err(format!("{input:?} is neither HOST:PORT nor unix:PATH"));
+        }
+        Ok(BindAddr::Tcp(input.to_owned()))
+    }
+}
+
+impl std::fmt::Display for BindAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BindAddr::Tcp(addr) => write!(f, "inet:{addr}"),
+            BindAddr::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
+/// A bound listener, ready to serve.
+pub enum Listener {
+    Tcp(TcpListener),
+    Unix(UnixListener, PathBuf),
+}
+
+impl Listener {
+    pub async fn bind(addr: &BindAddr) -> std::io::Result<Self> {
+        match addr {
+            BindAddr::Tcp(a) => Ok(Listener::Tcp(TcpListener::bind(a).await?)),
+            BindAddr::Unix(path) => {
+                // A socket file left by a process that is gone would refuse the bind.
+                if path.exists() && std::os::unix::net::UnixStream::connect(path).is_err() {
+                    std::fs::remove_file(path)?;
+                }
+                let listener = UnixListener::bind(path)?;
+                // Postfix's smtpd connects as its own user: the directory's permissions say who may.
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
+                Ok(Listener::Unix(listener, path.clone()))
+            }
+        }
+    }
+
+    /// What it listens on, with the port the system picked for port 0.
+    pub fn local(&self) -> BindAddr {
+        match self {
+            Listener::Tcp(l) => BindAddr::Tcp(l.local_addr().map(|a| a.to_string()).unwrap_or_default()),
+            Listener::Unix(_, path) => BindAddr::Unix(path.clone()),
+        }
+    }
+
+    /// Accepts connections until the process stops.
+    pub async fn serve(self, engine: Arc<Engine>) {
+        loop {
+            match &self {
+                Listener::Tcp(l) => match l.accept().await {
+                    Ok((stream, peer)) => {
+                        let _ = stream.set_nodelay(true);
+                        tokio::spawn(connection(stream, engine.clone(), peer.to_string()));
+                    }
+                    Err(e) => accept_failed(e).await,
+                },
+                Listener::Unix(l, path) => match l.accept().await {
+                    Ok((stream, _)) => {
+                        tokio::spawn(connection(stream, engine.clone(), path.display().to_string()));
+                    }
+                    Err(e) => accept_failed(e).await,
+                },
+            }
+        }
+    }
+}
+
+async fn accept_failed(e: std::io::Error) {
+    // Out of file descriptors, usually: wait instead of spinning.
+    tracing::warn!(error = %e, "accepting a policy connection failed");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+/// Serves one connection until the client closes it or misbehaves.
+pub async fn connection<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, engine: Arc<Engine>, peer: String) {
+    let mut buf: Vec<u8> = Vec::with_capacity(2048);
+    let mut out: Vec<u8> = Vec::with_capacity(256);
+    let mut scanned = 0;
+    loop {
+        while let Some(end) = protocol::request_end(&buf, scanned) {
+            match engine.answer(&buf[..end]) {
+                Ok(action) => protocol::write_reply(&mut out, action),
+                Err(malformed) => {
+                    tracing::warn!(peer, problem = %malformed, "malformed policy request; connection closed");
+                    protocol::write_reply(&mut out, &engine.settings.fallback);
+                    let _ = stream.write_all(&out).await;
+                    return;
+                }
+            }
+            buf.drain(..end);
+            scanned = 0;
+        }
+        if !out.is_empty() {
+            if let Err(e) = stream.write_all(&out).await {
+                tracing::debug!(peer, error = %e, "policy client went away before its answer");
+                return;
+            }
+            out.clear();
+        }
+        if buf.len() > MAX_REQUEST_BYTES {
+            tracing::warn!(peer, bytes = buf.len(), "policy request over 64 kB; connection closed");
+            protocol::write_reply(&mut out, &engine.settings.fallback);
+            let _ = stream.write_all(&out).await;
+            return;
+        }
+        scanned = buf.len();
+        // Keep idle connections small: a thousand of them should cost little.
+        if buf.is_empty() && buf.capacity() > 8192 {
+            buf = Vec::with_capacity(2048);
+        }
+        let patience = if buf.is_empty() { IDLE_TIMEOUT } else { REQUEST_TIMEOUT };
+        match tokio::time::timeout(patience, stream.read_buf(&mut buf)).await {
+            Ok(Ok(0)) => {
+                if !buf.is_empty() {
+                    tracing::warn!(peer, bytes = buf.len(), "policy client closed mid-request");
+                }
+                return;
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::debug!(peer, error = %e, "policy connection failed");
+                return;
+            }
+            Err(_) if buf.is_empty() => {
+                tracing::debug!(peer, "idle policy connection closed");
+                return;
+            }
+            Err(_) => {
+                tracing::warn!(
+                    peer,
+                    bytes = buf.len(),
+                    "policy request incomplete after 10 s; connection closed"
+                );
+                protocol::write_reply(&mut out, &engine.settings.fallback);
+                let _ = stream.write_all(&out).await;
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bind_addresses() {
+        assert_eq!(BindAddr::parse("127.0.0.1:10040"), Ok(BindAddr::Tcp("127.0.0.1:10040".into())));
+        assert_eq!(BindAddr::parse("inet:127.0.0.1:10040"), Ok(BindAddr::Tcp("127.0.0.1:10040".into())));
+        assert_eq!(BindAddr::parse("[::1]:10040"), Ok(BindAddr::Tcp("[::1]:10040".into())));
+        assert_eq!(BindAddr::parse("unix:/run/p.sock"), Ok(BindAddr::Unix("/run/p.sock".into())));
+        assert!(BindAddr::parse("unix:").is_err());
+        assert!(BindAddr::parse("localhost").is_err());
+        assert!(BindAddr::parse("host:port").is_err());
+    }
+}

@@ -1,0 +1,86 @@
+//! The change log the policy service follows (`policy_change`, written by triggers in the
+//! transaction of every change to a mailbox, a domain or a company; see its migration).
+use crate::services::common::{ServiceError, sql};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
+
+/// One change: what to read again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyChange {
+    pub id: i64,
+    pub mailbox_id: Option<i32>,
+    /// A mailbox's address before the change (renamed or deleted mailboxes).
+    pub old_address: Option<String>,
+    pub domain_id: Option<i32>,
+    pub company_id: Option<i32>,
+}
+
+/// The newest change's id (0 for none): taken before a full load, so that changes committed
+/// during the load are applied after it.
+pub async fn latest_id(db: &DatabaseConnection) -> Result<i64, ServiceError> {
+    let row = db
+        .query_one_raw(sql::statement(
+            db.get_database_backend(),
+            "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS n FROM policy_change",
+            vec![],
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+}
+
+/// The oldest change still kept (0 for none): a follower behind it missed pruned rows and
+/// must load everything again.
+pub async fn oldest_id(db: &DatabaseConnection) -> Result<i64, ServiceError> {
+    let row = db
+        .query_one_raw(sql::statement(
+            db.get_database_backend(),
+            "SELECT CAST(COALESCE(MIN(id), 0) AS BIGINT) AS n FROM policy_change",
+            vec![],
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+}
+
+/// Changes with an id above `after`, oldest first, at most `limit`.
+pub async fn since(
+    db: &DatabaseConnection,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<PolicyChange>, ServiceError> {
+    let query = format!(
+        "SELECT id, mailbox_id, old_address, domain_id, company_id FROM policy_change \
+         WHERE id > ? ORDER BY id LIMIT {limit}"
+    );
+    let rows =
+        db.query_all_raw(sql::statement(db.get_database_backend(), &query, vec![after.into()])).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(PolicyChange {
+                id: row.try_get("", "id")?,
+                mailbox_id: row.try_get("", "mailbox_id")?,
+                old_address: row.try_get("", "old_address")?,
+                domain_id: row.try_get("", "domain_id")?,
+                company_id: row.try_get("", "company_id")?,
+            })
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(ServiceError::from)
+}
+
+/// Forgets changes older than a day: every follower has long applied them (one that has not
+/// sees the gap and loads everything again).
+pub async fn prune(db: &DatabaseConnection) -> Result<u64, ServiceError> {
+    let statement = match db.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            "DELETE FROM policy_change WHERE at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')"
+        }
+        _ => "DELETE FROM policy_change WHERE at < now() - interval '1 day'",
+    };
+    let done = db.execute_unprepared(statement).await?;
+    Ok(done.rows_affected())
+}
+
+/// Forgets every change: after a bulk load (`seed-demo`), which no follower needs row by row.
+pub async fn clear(db: &DatabaseConnection) -> Result<(), ServiceError> {
+    db.execute_unprepared("DELETE FROM policy_change").await?;
+    Ok(())
+}

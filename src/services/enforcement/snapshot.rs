@@ -1,0 +1,107 @@
+//! Reading mailboxes and domains for the policy service's in-memory table: the whole table a
+//! page at a time (a million rows at once would cost gigabytes of row objects), or the few
+//! mailboxes a change names.
+use crate::domain::ServiceSet;
+use crate::services::common::{ServiceError, sql};
+use crate::services::hierarchy::service_columns::services_from_row;
+use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
+
+/// One hosted mailbox as the policy service keeps it.
+#[derive(Debug, Clone)]
+pub struct MailboxEntry {
+    pub mailbox_id: i32,
+    pub address: String,
+    pub domain_id: i32,
+    pub company_id: i32,
+    pub services: ServiceSet,
+}
+
+/// One hosted domain.
+#[derive(Debug, Clone)]
+pub struct DomainEntry {
+    pub domain_id: i32,
+    pub name: String,
+    pub company_id: i32,
+}
+
+const COLUMNS: &str = "m.id, m.address, m.domain_id, d.company_id, m.svc_send_mail, m.svc_receive_mail, \
+     m.svc_imap, m.svc_pop3, m.svc_webmail_login, m.svc_webmail_send";
+
+fn entry(row: &QueryResult) -> Result<MailboxEntry, sea_orm::DbErr> {
+    Ok(MailboxEntry {
+        mailbox_id: row.try_get("", "id")?,
+        address: row.try_get("", "address")?,
+        domain_id: row.try_get("", "domain_id")?,
+        company_id: row.try_get("", "company_id")?,
+        services: services_from_row(row)?,
+    })
+}
+
+/// The mailboxes with an id above `after`, in id order, at most `limit`.
+pub async fn mailboxes_after(
+    db: &DatabaseConnection,
+    after: i32,
+    limit: u32,
+) -> Result<Vec<MailboxEntry>, ServiceError> {
+    let query = format!(
+        "SELECT {COLUMNS} FROM mailbox m JOIN domain d ON d.id = m.domain_id \
+         WHERE m.id > ? ORDER BY m.id LIMIT {limit}"
+    );
+    let rows =
+        db.query_all_raw(sql::statement(db.get_database_backend(), &query, vec![after.into()])).await?;
+    Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
+}
+
+/// The mailboxes with these ids that still exist.
+pub async fn mailboxes_by_id(
+    db: &DatabaseConnection,
+    ids: &[i32],
+) -> Result<Vec<MailboxEntry>, ServiceError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let query = format!(
+            "SELECT {COLUMNS} FROM mailbox m JOIN domain d ON d.id = m.domain_id WHERE m.id IN ({})",
+            sql::placeholders(chunk.len())
+        );
+        let values = chunk.iter().map(|id| (*id).into()).collect();
+        let rows = db.query_all_raw(sql::statement(db.get_database_backend(), &query, values)).await?;
+        for row in &rows {
+            found.push(entry(row)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Every hosted domain.
+pub async fn domains(db: &DatabaseConnection) -> Result<Vec<DomainEntry>, ServiceError> {
+    let rows = db
+        .query_all_raw(sql::statement(
+            db.get_database_backend(),
+            "SELECT id, name, company_id FROM domain ORDER BY id",
+            vec![],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(DomainEntry {
+                domain_id: row.try_get("", "id")?,
+                name: row.try_get("", "name")?,
+                company_id: row.try_get("", "company_id")?,
+            })
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(ServiceError::from)
+}
+
+/// One mailbox by address, for a question asked once (the webmail API).
+pub async fn mailbox_by_address(
+    db: &DatabaseConnection,
+    address: &str,
+) -> Result<Option<MailboxEntry>, ServiceError> {
+    let query =
+        format!("SELECT {COLUMNS} FROM mailbox m JOIN domain d ON d.id = m.domain_id WHERE m.address = ?");
+    let row = db
+        .query_one_raw(sql::statement(db.get_database_backend(), &query, vec![address.to_owned().into()]))
+        .await?;
+    Ok(row.as_ref().map(entry).transpose()?)
+}
