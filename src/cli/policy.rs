@@ -14,8 +14,11 @@ check first), in main.cf:
 
   smtpd_recipient_restrictions =
       check_policy_service { inet:127.0.0.1:10040, timeout=10s,
-          default_action=DEFER_IF_PERMIT Service temporarily unavailable },
+          { default_action = DEFER_IF_PERMIT Service temporarily unavailable } },
       permit_sasl_authenticated, reject_unauth_destination
+
+A value with spaces must be braced on its own (`{ default_action = … }`): written bare, Postfix
+3.7's smtpd dies with \"missing '=' after attribute name\".
 
 The same line in the submission service (master.cf `-o smtpd_recipient_restrictions=…`) and in
 the smtpd your webmail submits to. Postfix sends `sasl_username` (the login, which is the
@@ -72,11 +75,21 @@ pub async fn run(db: DatabaseConnection, args: PolicyArgs) -> Result<(), Command
     for addr in service.addresses() {
         println!("Policy service listening on {addr}");
     }
+    let stop = service.stop_handle();
+    let running = tokio::spawn(service.run());
+    shutdown_signal().await;
+    // Connections close after the request they are answering; Postfix reconnects elsewhere
+    // or applies its default action.
+    stop.stop();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), running).await;
+    println!("Policy service stopped.");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     tokio::select! {
-        _ = service.run() => Ok(()),
-        _ = tokio::signal::ctrl_c() => {
-            println!("Policy service stopped.");
-            Ok(())
-        }
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
     }
 }

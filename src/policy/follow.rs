@@ -22,7 +22,8 @@ const PAGE: u32 = 10_000;
 const RELOAD_AFTER: i64 = 200_000;
 /// A change committed after a later-numbered one (PostgreSQL hands out ids at insert, not at
 /// commit) is still found if it commits within this long; ids seen are remembered as long.
-const LATE_COMMIT: Duration = Duration::from_secs(30);
+/// The app's transactions last milliseconds. SQLite has one writer, so ids follow commits.
+const LATE_COMMIT_POSTGRES: Duration = Duration::from_secs(10);
 
 /// Loads the whole table (a page at a time) and swaps it in; returns the change id it is current to.
 pub async fn full_load(db: &DatabaseConnection, state: &PolicyState) -> Result<i64, ServiceError> {
@@ -61,13 +62,15 @@ pub async fn full_load(db: &DatabaseConnection, state: &PolicyState) -> Result<i
 struct Applied {
     /// Everything at or below this id is applied.
     floor: i64,
+    /// How long an id above the floor may still be joined by a lower one committing late.
+    late_commit_ms: u64,
     recent: BTreeSet<(i64, u64)>,
     ids: HashSet<i64>,
 }
 
 impl Applied {
-    fn new(floor: i64) -> Self {
-        Self { floor, ..Default::default() }
+    fn new(floor: i64, late_commit: Duration) -> Self {
+        Self { floor, late_commit_ms: late_commit.as_millis() as u64, ..Default::default() }
     }
 
     fn has(&self, id: i64) -> bool {
@@ -85,7 +88,7 @@ impl Applied {
         let old: Vec<(i64, u64)> = self
             .recent
             .iter()
-            .filter(|(_, at)| now.saturating_sub(*at) > LATE_COMMIT.as_millis() as u64)
+            .filter(|(_, at)| now.saturating_sub(*at) >= self.late_commit_ms)
             .copied()
             .collect();
         for (id, at) in old {
@@ -152,12 +155,12 @@ async fn apply_changes(
 /// the change log.
 pub async fn run(db: DatabaseConnection, state: Arc<PolicyState>) {
     let wake = Arc::new(Notify::new());
-    let poll = match db.get_database_backend() {
+    let (poll, late_commit) = match db.get_database_backend() {
         DatabaseBackend::Postgres => {
             tokio::spawn(listen(db.clone(), wake.clone()));
-            POSTGRES_POLL
+            (POSTGRES_POLL, LATE_COMMIT_POSTGRES)
         }
-        _ => SQLITE_POLL,
+        _ => (SQLITE_POLL, Duration::ZERO),
     };
     let clock = Instant::now();
     let mut applied: Option<Applied> = None;
@@ -165,7 +168,7 @@ pub async fn run(db: DatabaseConnection, state: Arc<PolicyState>) {
     loop {
         let result = match applied.as_mut() {
             None => full_load(&db, &state).await.map(|to| {
-                applied = Some(Applied::new(to));
+                applied = Some(Applied::new(to, late_commit));
             }),
             Some(done) => follow_once(&db, &state, done, &clock).await.map(|reload| {
                 if reload {
@@ -218,6 +221,10 @@ async fn follow_once(
         if applied.recent.is_empty() {
             return Ok(false);
         }
+    }
+    if newest < applied.floor {
+        tracing::info!("the change log was cleared (a bulk load): loading everything again");
+        return Ok(true);
     }
     if newest - applied.floor > RELOAD_AFTER {
         tracing::info!(

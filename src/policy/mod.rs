@@ -16,6 +16,7 @@ use server::{BindAddr, Listener};
 use std::sync::Arc;
 use std::time::Duration;
 use table::PolicyState;
+use tokio::sync::watch;
 
 /// How often the decision counts and latency are logged.
 const STATS_EVERY: Duration = Duration::from_secs(60);
@@ -25,6 +26,18 @@ pub struct PolicyService {
     listeners: Vec<Listener>,
     engine: Arc<Engine>,
     db: DatabaseConnection,
+    stop: Arc<watch::Sender<bool>>,
+}
+
+/// Stops a running [`PolicyService`]: listeners close at once, connections after the request
+/// they are answering.
+#[derive(Clone)]
+pub struct StopHandle(Arc<watch::Sender<bool>>);
+
+impl StopHandle {
+    pub fn stop(&self) {
+        self.0.send_replace(true);
+    }
 }
 
 impl PolicyService {
@@ -42,7 +55,8 @@ impl PolicyService {
             );
         }
         let engine = Arc::new(Engine::new(Arc::new(PolicyState::default()), settings));
-        Ok(Self { listeners, engine, db })
+        let (stop, _) = watch::channel(false);
+        Ok(Self { listeners, engine, db, stop: Arc::new(stop) })
     }
 
     /// Where it listens, as Postfix's `check_policy_service` names it.
@@ -54,15 +68,19 @@ impl PolicyService {
         self.engine.state.clone()
     }
 
-    /// Serves until the process stops. Requests are answered from the start: with the
-    /// fallback action until the first load, then from the table.
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle(self.stop.clone())
+    }
+
+    /// Serves until stopped (see [`StopHandle`]). Requests are answered from the start: with
+    /// the fallback action until the first load, then from the table.
     pub async fn run(self) {
         let follower = tokio::spawn(follow::run(self.db.clone(), self.engine.state.clone()));
         let stats = tokio::spawn(log_stats(self.engine.clone()));
         let mut servers = Vec::new();
         for listener in self.listeners {
             tracing::info!(on = %listener.local(), "policy service listening");
-            servers.push(tokio::spawn(listener.serve(self.engine.clone())));
+            servers.push(tokio::spawn(listener.serve(self.engine.clone(), self.stop.subscribe())));
         }
         for server in servers {
             let _ = server.await;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::watch;
 
 /// A connection with no request under way may stay this long. Longer than Postfix's own
 /// `smtpd_policy_service_max_idle` (300 s), so Postfix is the one that closes idle connections.
@@ -82,26 +83,47 @@ impl Listener {
         }
     }
 
-    /// Accepts connections until the process stops.
-    pub async fn serve(self, engine: Arc<Engine>) {
+    /// Accepts connections until `stop` turns true; connections then close between requests.
+    pub async fn serve(self, engine: Arc<Engine>, stop: watch::Receiver<bool>) {
+        let mut stopping = stop.clone();
         loop {
-            match &self {
-                Listener::Tcp(l) => match l.accept().await {
-                    Ok((stream, peer)) => {
+            tokio::select! {
+                _ = stopped(&mut stopping) => break,
+                accepted = self.accept() => match accepted {
+                    Ok((Accepted::Tcp(stream), peer)) => {
                         let _ = stream.set_nodelay(true);
-                        tokio::spawn(connection(stream, engine.clone(), peer.to_string()));
+                        tokio::spawn(connection(stream, engine.clone(), peer, stop.clone()));
                     }
-                    Err(e) => accept_failed(e).await,
-                },
-                Listener::Unix(l, path) => match l.accept().await {
-                    Ok((stream, _)) => {
-                        tokio::spawn(connection(stream, engine.clone(), path.display().to_string()));
+                    Ok((Accepted::Unix(stream), peer)) => {
+                        tokio::spawn(connection(stream, engine.clone(), peer, stop.clone()));
                     }
                     Err(e) => accept_failed(e).await,
                 },
             }
         }
+        if let Listener::Unix(_, path) = &self {
+            let _ = std::fs::remove_file(path);
+        }
     }
+
+    async fn accept(&self) -> std::io::Result<(Accepted, String)> {
+        match self {
+            Listener::Tcp(l) => l.accept().await.map(|(s, peer)| (Accepted::Tcp(s), peer.to_string())),
+            Listener::Unix(l, path) => {
+                l.accept().await.map(|(s, _)| (Accepted::Unix(s), path.display().to_string()))
+            }
+        }
+    }
+}
+
+/// Resolves once the service is told to stop (or its handle is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopped| *stopped).await;
+}
+
+enum Accepted {
+    Tcp(tokio::net::TcpStream),
+    Unix(tokio::net::UnixStream),
 }
 
 async fn accept_failed(e: std::io::Error) {
@@ -110,8 +132,14 @@ async fn accept_failed(e: std::io::Error) {
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
-/// Serves one connection until the client closes it or misbehaves.
-pub async fn connection<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, engine: Arc<Engine>, peer: String) {
+/// Serves one connection until the client closes it, misbehaves, or the service stops (checked
+/// between requests: a request under way is answered first).
+pub async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    engine: Arc<Engine>,
+    peer: String,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut buf: Vec<u8> = Vec::with_capacity(2048);
     let mut out: Vec<u8> = Vec::with_capacity(256);
     let mut scanned = 0;
@@ -147,8 +175,15 @@ pub async fn connection<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, engine
         if buf.is_empty() && buf.capacity() > 8192 {
             buf = Vec::with_capacity(2048);
         }
+        if *stop.borrow() && buf.is_empty() {
+            return;
+        }
         let patience = if buf.is_empty() { IDLE_TIMEOUT } else { REQUEST_TIMEOUT };
-        match tokio::time::timeout(patience, stream.read_buf(&mut buf)).await {
+        let read = tokio::select! {
+            read = tokio::time::timeout(patience, stream.read_buf(&mut buf)) => read,
+            _ = stopped(&mut stop), if buf.is_empty() => return,
+        };
+        match read {
             Ok(Ok(0)) => {
                 if !buf.is_empty() {
                     tracing::warn!(peer, bytes = buf.len(), "policy client closed mid-request");

@@ -19,5 +19,6 @@ mod lookup;
 mod mailboxes;
 mod notices;
 mod policy;
+mod policy_postfix;
 mod suspension_races;
 mod suspensions;

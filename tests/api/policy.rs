@@ -4,10 +4,10 @@
 use crate::db_tests;
 use crate::helpers::{Backend, seed_fixture};
 use mailadmin::domain::{DisplayName, Service};
-use mailadmin::policy::PolicyService;
 use mailadmin::policy::engine::PolicySettings;
 use mailadmin::policy::server::BindAddr;
 use mailadmin::policy::table::PolicyState;
+use mailadmin::policy::{PolicyService, StopHandle};
 use mailadmin::services::access::{admins, api_tokens};
 use mailadmin::services::hierarchy::mailboxes;
 use sea_orm::DatabaseConnection;
@@ -27,11 +27,14 @@ pub const WEBMAIL_CLIENT: &str = "10.9.9.5";
 pub struct Policy {
     pub address: String,
     pub state: Arc<PolicyState>,
+    stop: StopHandle,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Policy {
+    /// Stops it as the process would stop: listeners and idle connections close.
     fn drop(&mut self) {
+        self.stop.stop();
         self.task.abort();
     }
 }
@@ -53,6 +56,7 @@ pub async fn spawn_policy(db: &DatabaseConnection, wait: bool) -> Policy {
         .expect("bind the policy service");
     let BindAddr::Tcp(address) = service.addresses().remove(0) else { unreachable!() };
     let state = service.state();
+    let stop = service.stop_handle();
     let task = tokio::spawn(service.run());
     if wait {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -61,7 +65,7 @@ pub async fn spawn_policy(db: &DatabaseConnection, wait: bool) -> Policy {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
-    Policy { address, state, task }
+    Policy { address, state, stop, task }
 }
 
 /// A request as Postfix 3.7 sends it at RCPT (attribute set from a real capture).

@@ -298,7 +298,8 @@ async fn tidy_after_bulk_load(db: &DatabaseConnection) -> Result<(), ServiceErro
     for sql in statements {
         db.execute_unprepared(sql).await?;
     }
-    Ok(())
+    // A policy service follows single changes; after a bulk load it loads everything again.
+    crate::services::enforcement::changes::clear(db).await
 }
 
 #[cfg(test)]

@@ -67,13 +67,18 @@ pub async fn since(
 }
 
 /// Forgets changes older than a day: every follower has long applied them (one that has not
-/// sees the gap and loads everything again).
+/// sees the gap and loads everything again). The newest row stays, so a follower can tell a
+/// quiet log from a cleared one.
 pub async fn prune(db: &DatabaseConnection) -> Result<u64, ServiceError> {
     let statement = match db.get_database_backend() {
         DatabaseBackend::Sqlite => {
-            "DELETE FROM policy_change WHERE at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')"
+            "DELETE FROM policy_change WHERE at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day') \
+             AND id < (SELECT MAX(id) FROM policy_change)"
         }
-        _ => "DELETE FROM policy_change WHERE at < now() - interval '1 day'",
+        _ => {
+            "DELETE FROM policy_change WHERE at < now() - interval '1 day' \
+             AND id < (SELECT MAX(id) FROM policy_change)"
+        }
     };
     let done = db.execute_unprepared(statement).await?;
     Ok(done.rows_affected())
