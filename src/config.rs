@@ -137,6 +137,11 @@ pub struct PolicyArgs {
     #[arg(long, env = "MAILADMIN_POLICY_LOGIN_DOMAIN")]
     pub login_domain: Option<String>,
 
+    /// Postfix's `recipient_delimiter`: `anna+news@…` is anna's mail, so her Receive Mail
+    /// decides. Each character is a delimiter; empty for none.
+    #[arg(long, env = "MAILADMIN_POLICY_RECIPIENT_DELIMITER", default_value = "+")]
+    pub recipient_delimiter: String,
+
     #[command(flatten)]
     pub enforcement: EnforcementArgs,
 }

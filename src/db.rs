@@ -18,6 +18,18 @@ pub async fn connect_with(
     patience: Duration,
     pool: Option<u32>,
 ) -> Result<DatabaseConnection, DbErr> {
+    Database::connect(options(url, patience, pool)).await
+}
+
+/// A pool that connects on first use: for a service that must start and answer (from its
+/// fallback) even while the database is down, and retry in its own time.
+pub async fn connect_lazily(url: &str, pool: Option<u32>) -> Result<DatabaseConnection, DbErr> {
+    let mut options = options(url, Duration::from_secs(5), pool);
+    options.connect_lazy(true).min_connections(0);
+    Database::connect(options).await
+}
+
+fn options(url: &str, patience: Duration, pool: Option<u32>) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -35,7 +47,7 @@ pub async fn connect_with(
     } else {
         options.max_connections(pool.unwrap_or(10)).min_connections(1);
     }
-    Database::connect(options).await
+    options
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {

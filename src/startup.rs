@@ -33,7 +33,10 @@ impl Application {
             max_report_bytes: intake.max_report_bytes,
         };
         let enforcement = EnforcementConfig {
-            send_refused_message: crate::policy::protocol::action_text(&enforcement.send_refused).to_owned(),
+            send_refused_message: match crate::policy::protocol::action_text(&enforcement.send_refused) {
+                "" => "Sending failed".to_owned(),
+                words => words.to_owned(),
+            },
         };
         let server = crate::web::server(listener, db, key, web.secure_cookies, intake, enforcement)?;
         Ok(Self { address, server })

@@ -119,6 +119,28 @@ pub async fn run(cli: Cli) -> ExitCode {
     if let Command::IngestArf { intake } = &cli.command {
         return ingest::run(&url, intake).await;
     }
+    // The policy service starts and answers (its fallback) while the database is away, and
+    // leaves migrations to `migrate` and `serve`: several may start at once, with no DDL rights.
+    if let Command::Policy { policy: args } = cli.command {
+        let db = match crate::db::connect_lazily(&url, cli.database.database_pool).await {
+            Ok(db) => db,
+            Err(e) => {
+                eprintln!("error: cannot use the database {}: {e}", crate::db::redacted(&url));
+                return ExitCode::FAILURE;
+            }
+        };
+        return match policy::run(db, args).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(CommandError::Usage(m)) => {
+                eprintln!("error: {m}");
+                ExitCode::from(EXIT_USAGE)
+            }
+            Err(CommandError::Failed(m)) => {
+                eprintln!("error: {m}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let patience = std::time::Duration::from_secs(10);
     let db = match crate::db::connect_with(&url, patience, cli.database.database_pool).await {
         Ok(db) => db,
@@ -139,7 +161,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve { web, intake, smtp, enforcement, demo } => {
             serve(db, web, intake, smtp, enforcement, demo).await
         }
-        Command::Policy { policy: args } => policy::run(db, args).await,
+        Command::Policy { .. } => unreachable!("handled above"),
         Command::IngestArf { .. } => unreachable!("handled above"),
         Command::CreateAdmin { login, role, company, domains } => {
             create_admin(&db, &login, role.into(), company, domains).await
@@ -301,7 +323,7 @@ async fn serve(
     demo: bool,
 ) -> Result<(), CommandError> {
     // The same checks as the policy service's, so a bad setting fails here too.
-    policy::settings(&enforcement, "DEFER_IF_PERMIT", None)?;
+    policy::settings(&enforcement, crate::enforcement::DEFAULT_FALLBACK, None, "")?;
     let sender = crate::notices::NoticeSender::from_args(&smtp).map_err(CommandError::Usage)?;
     let empty = !admins::any_exist(&db).await? && services::hierarchy::lookup_ids::no_companies(&db).await?;
     let url = format!("http://{}/", web.bind);

@@ -32,6 +32,7 @@ pub fn settings(
     enforcement: &EnforcementArgs,
     fallback: &str,
     login_domain: Option<String>,
+    recipient_delimiter: &str,
 ) -> Result<PolicySettings, CommandError> {
     for (flag, action) in [
         ("--send-refused", enforcement.send_refused.as_str()),
@@ -56,11 +57,13 @@ pub fn settings(
         fallback: fallback.to_owned(),
         webmail_networks,
         login_domain: login_domain.map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase()),
+        recipient_delimiter: recipient_delimiter.to_owned(),
     })
 }
 
 pub async fn run(db: DatabaseConnection, args: PolicyArgs) -> Result<(), CommandError> {
-    let settings = settings(&args.enforcement, &args.fallback, args.login_domain.clone())?;
+    let settings =
+        settings(&args.enforcement, &args.fallback, args.login_domain.clone(), &args.recipient_delimiter)?;
     let binds = args
         .binds
         .iter()

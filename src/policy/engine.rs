@@ -24,11 +24,21 @@ pub struct PolicySettings {
     pub webmail_networks: Vec<IpNet>,
     /// Appended to a SASL login without `@` (Dovecot configured to strip the domain).
     pub login_domain: Option<String>,
+    /// Postfix's `recipient_delimiter`: `anna+news@…` is anna's mail, so her Receive Mail
+    /// decides. Each character is a delimiter; empty for none.
+    pub recipient_delimiter: String,
 }
 
 impl PolicySettings {
     pub fn is_webmail(&self, client: IpAddr) -> bool {
         self.webmail_networks.iter().any(|net| net.contains(&client))
+    }
+
+    /// `anna+news@example.com` → `anna@example.com`, when the local part has a delimiter.
+    fn without_extension<'a>(&self, address: &'a str) -> Option<(&'a str, &'a str)> {
+        let (local, domain) = address.rsplit_once('@')?;
+        let cut = local.find(|c| self.recipient_delimiter.contains(c))?;
+        (cut > 0).then(|| (&local[..cut], domain))
     }
 }
 
@@ -57,6 +67,9 @@ const BUCKETS_US: [u64; 10] = [5, 10, 25, 50, 100, 250, 500, 1_000, 2_000, u64::
 pub struct Stats {
     kinds: [AtomicU64; 5],
     latency: [AtomicU64; 10],
+    /// SASL logins that name no mailbox of ours: a Dovecot that strips the domain without
+    /// `--login-domain` set would let every suspended user send, so this is worth a look.
+    unknown_logins: AtomicU64,
 }
 
 impl Stats {
@@ -89,12 +102,14 @@ impl Stats {
             }
             None
         };
-        StatsLine { counts, p50_us: at(0.5), p99_us: at(0.99) }
+        let unknown_logins = self.unknown_logins.swap(0, Ordering::Relaxed);
+        StatsLine { counts, p50_us: at(0.5), p99_us: at(0.99), unknown_logins }
     }
 }
 
 pub struct StatsLine {
     pub counts: Vec<(&'static str, u64)>,
+    pub unknown_logins: u64,
     /// Upper bound of the bucket holding the median (`u64::MAX`: above the last bound).
     pub p50_us: Option<u64>,
     pub p99_us: Option<u64>,
@@ -144,10 +159,18 @@ impl Engine {
         let verdict = self.state.read(|table| {
             let submitter = match table.mailbox(sender_key) {
                 Some(mailbox) if !sender_key.is_empty() => Submitter::Hosted { mailbox, via_webmail },
-                _ => Submitter::Other,
+                _ => {
+                    if !request.sasl_username.is_empty() {
+                        self.stats.unknown_logins.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Submitter::Other
+                }
             };
             let recipient = if stage == Stage::Rcpt && !request.recipient.is_empty() {
-                table.mailbox(request.recipient)
+                table.mailbox(request.recipient).or_else(|| {
+                    let (local, domain) = self.settings.without_extension(request.recipient)?;
+                    table.mailbox(&format!("{local}@{domain}"))
+                })
             } else {
                 None
             };

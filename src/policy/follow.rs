@@ -1,15 +1,24 @@
 //! Keeps the policy service's table current: one full load at start, then only what the change
-//! log names. PostgreSQL wakes the follower with `LISTEN mailadmin_policy` (the triggers notify at
+//! log names. PostgreSQL wakes the follower with `LISTEN mailadmin_policy` (a trigger notifies at
 //! commit, on every instance's connection); SQLite, one file on one host, is asked every
 //! [`SQLITE_POLL`], a read of the change log's primary key that costs microseconds.
+//!
+//! Which changes are new: SQLite has one writer, so change ids follow commit order and a cursor
+//! on the id is exact. PostgreSQL hands out ids at insert, not at commit: a transaction holding
+//! id 99 may commit after id 100 was read. So there the follower reads by transaction: every
+//! change written by a transaction that had not finished at its previous read
+//! (`pg_snapshot_xmin`), skipping the ids it has applied. Nothing committed is ever missed,
+//! whatever a transaction's length; the price is re-reading the rows of transactions still
+//! running, usually none.
 //!
 //! With the database away the table stays as it was and decisions go on from it; the follower
 //! says so once in the log and retries every second.
 use super::table::{MailboxTable, PolicyState};
 use crate::services::ServiceError;
-use crate::services::enforcement::{changes, snapshot};
+use crate::services::enforcement::changes::{self, PolicyChange};
+use crate::services::enforcement::snapshot;
 use sea_orm::{DatabaseBackend, DatabaseConnection};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -20,16 +29,27 @@ const POSTGRES_POLL: Duration = Duration::from_millis(500);
 const PAGE: u32 = 10_000;
 /// Behind by more than this many changes, loading everything again is quicker.
 const RELOAD_AFTER: i64 = 200_000;
-/// A change committed after a later-numbered one (PostgreSQL hands out ids at insert, not at
-/// commit) is still found if it commits within this long; ids seen are remembered as long.
-/// The app's transactions last milliseconds. SQLite has one writer, so ids follow commits.
-const LATE_COMMIT_POSTGRES: Duration = Duration::from_secs(10);
 
-/// Loads the whole table (a page at a time) and swaps it in; returns the change id it is current to.
-pub async fn full_load(db: &DatabaseConnection, state: &PolicyState) -> Result<i64, ServiceError> {
+/// Where the follower is in the change log.
+#[derive(Debug, Clone, Default)]
+struct Position {
+    /// The newest change id applied.
+    newest: i64,
+    /// PostgreSQL: transactions from this one on may still add changes; their rows are read
+    /// again on every round (ids in `seen` skipped). Zero on SQLite.
+    xmin: i64,
+    /// PostgreSQL: ids applied from transactions at or after `xmin`, with their transaction.
+    seen: HashMap<i64, i64>,
+}
+
+/// Loads the whole table (a page at a time) and swaps it in; returns where to follow from.
+async fn full_load(db: &DatabaseConnection, state: &PolicyState) -> Result<Position, ServiceError> {
     let started = Instant::now();
-    // Taken first: whatever commits during the load is applied again after it, harmlessly.
-    let current_to = changes::latest_id(db).await?;
+    let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
+    // Taken before reading: whatever commits during the load is applied again after it,
+    // harmlessly (applying a change is reading the mailbox's current row).
+    let xmin = if postgres { changes::running_xmin(db).await? } else { 0 };
+    let newest = changes::latest_id(db).await?;
     let mut table = MailboxTable::default();
     table.set_domains(snapshot::domains(db).await?);
     let mut after = 0;
@@ -47,148 +67,157 @@ pub async fn full_load(db: &DatabaseConnection, state: &PolicyState) -> Result<i
     }
     let (mailboxes, domains) = (table.mailbox_count(), table.domain_count());
     state.replace(table);
-    state.mark_current();
     tracing::info!(
         mailboxes,
         domains,
         seconds = format_args!("{:.2}", started.elapsed().as_secs_f64()),
         "policy table loaded"
     );
-    Ok(current_to)
+    // On PostgreSQL the ids up to `newest` are not all applied: re-read by transaction.
+    Ok(Position { newest: if postgres { 0 } else { newest }, xmin, seen: HashMap::new() })
 }
 
-/// Ids of changes applied, with when, so a late commit below the newest id is still found.
-#[derive(Default)]
-struct Applied {
-    /// Everything at or below this id is applied.
-    floor: i64,
-    /// How long an id above the floor may still be joined by a lower one committing late.
-    late_commit_ms: u64,
-    recent: BTreeSet<(i64, u64)>,
-    ids: HashSet<i64>,
-}
-
-impl Applied {
-    fn new(floor: i64, late_commit: Duration) -> Self {
-        Self { floor, late_commit_ms: late_commit.as_millis() as u64, ..Default::default() }
-    }
-
-    fn has(&self, id: i64) -> bool {
-        id <= self.floor || self.ids.contains(&id)
-    }
-
-    fn add(&mut self, id: i64, now: u64) {
-        if self.ids.insert(id) {
-            self.recent.insert((id, now));
-        }
-    }
-
-    /// Raises the floor past ids seen long enough ago that nothing below them can still commit.
-    fn settle(&mut self, now: u64) {
-        let old: Vec<(i64, u64)> = self
-            .recent
-            .iter()
-            .filter(|(_, at)| now.saturating_sub(*at) >= self.late_commit_ms)
-            .copied()
-            .collect();
-        for (id, at) in old {
-            self.recent.remove(&(id, at));
-            self.ids.remove(&id);
-            self.floor = self.floor.max(id);
-        }
-    }
-
-    fn newest(&self) -> i64 {
-        self.ids.iter().copied().max().unwrap_or(self.floor).max(self.floor)
-    }
-}
-
-/// Applies the changes after `applied`; answers how many it applied.
-async fn apply_changes(
+/// Applies changes to the table: mailboxes named are read again (a renamed or deleted one is
+/// first forgotten under its old address), domains reloaded when one changed.
+async fn apply(
     db: &DatabaseConnection,
     state: &PolicyState,
-    applied: &mut Applied,
-    clock: &Instant,
-) -> Result<usize, ServiceError> {
-    let now = clock.elapsed().as_millis() as u64;
-    let mut count = 0;
+    fresh: &[PolicyChange],
+) -> Result<(), ServiceError> {
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    let mut mailbox_ids: Vec<i32> = fresh.iter().filter_map(|c| c.mailbox_id).collect();
+    mailbox_ids.sort_unstable();
+    mailbox_ids.dedup();
+    let entries = snapshot::mailboxes_by_id(db, &mailbox_ids).await?;
+    let domains =
+        if fresh.iter().any(|c| c.domain_id.is_some()) { Some(snapshot::domains(db).await?) } else { None };
+    state.update(|table| {
+        for change in fresh {
+            if let (Some(id), Some(old)) = (change.mailbox_id, change.old_address.as_deref()) {
+                table.remove(old, id);
+            }
+        }
+        for entry in entries {
+            table.insert(entry);
+        }
+        if let Some(domains) = domains {
+            table.set_domains(domains);
+        }
+    });
+    Ok(())
+}
+
+/// One round of following; answers whether everything must be loaded again.
+async fn follow_once(
+    db: &DatabaseConnection,
+    state: &PolicyState,
+    at: &mut Position,
+) -> Result<bool, ServiceError> {
+    let latest = changes::latest_id(db).await?;
+    if latest < at.newest {
+        tracing::info!("the change log was cleared (a bulk load): loading everything again");
+        return Ok(true);
+    }
+    if latest - at.newest > RELOAD_AFTER && at.newest > 0 {
+        tracing::info!(behind = latest - at.newest, "far behind the change log: loading everything again");
+        return Ok(true);
+    }
+    if at.newest > 0 && latest > at.newest && changes::oldest_id(db).await? > at.newest + 1 {
+        tracing::warn!("changes were pruned before this service read them: loading everything again");
+        return Ok(true);
+    }
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        follow_transactions(db, state, at).await?;
+    } else {
+        loop {
+            let batch = changes::since(db, at.newest, PAGE).await?;
+            apply(db, state, &batch).await?;
+            at.newest = batch.last().map_or(at.newest, |c| c.id);
+            if (batch.len() as u32) < PAGE {
+                break;
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// PostgreSQL: applies the changes of every transaction not finished at the last round.
+async fn follow_transactions(
+    db: &DatabaseConnection,
+    state: &PolicyState,
+    at: &mut Position,
+) -> Result<(), ServiceError> {
+    let mut cursor = 0;
+    let mut next_xmin = None;
     loop {
-        let batch = changes::since(db, applied.floor, PAGE).await?;
-        let fresh: Vec<_> = batch.iter().filter(|c| !applied.has(c.id)).cloned().collect();
-        if fresh.is_empty() && (batch.len() as u32) < PAGE {
-            break;
+        let (batch, snapshot_xmin) = changes::since_transaction(db, at.xmin, cursor, PAGE).await?;
+        // The first statement's snapshot bounds this round: a transaction running then may
+        // still commit rows below the cursor, and is read again next round.
+        next_xmin.get_or_insert(snapshot_xmin);
+        let fresh: Vec<PolicyChange> =
+            batch.iter().filter(|c| !at.seen.contains_key(&c.id)).cloned().collect();
+        apply(db, state, &fresh).await?;
+        for change in &fresh {
+            at.seen.insert(change.id, change.xid);
+            at.newest = at.newest.max(change.id);
         }
-        let mut mailbox_ids: Vec<i32> = fresh.iter().filter_map(|c| c.mailbox_id).collect();
-        mailbox_ids.sort_unstable();
-        mailbox_ids.dedup();
-        let domains_changed = fresh.iter().any(|c| c.domain_id.is_some());
-        let entries = snapshot::mailboxes_by_id(db, &mailbox_ids).await?;
-        let domains = if domains_changed { Some(snapshot::domains(db).await?) } else { None };
-        state.update(|table| {
-            for change in &fresh {
-                if let (Some(id), Some(old)) = (change.mailbox_id, change.old_address.as_deref()) {
-                    table.remove(old, id);
-                }
-            }
-            for entry in entries {
-                table.insert(entry);
-            }
-            if let Some(domains) = domains {
-                table.set_domains(domains);
-            }
-        });
-        count += fresh.len();
-        for change in &batch {
-            applied.add(change.id, now);
-        }
+        cursor = batch.last().map_or(cursor, |c| c.id);
         if (batch.len() as u32) < PAGE {
             break;
         }
-        // A full page: the floor must move on for the next page to be read.
-        applied.floor = applied.floor.max(batch.last().map(|c| c.id).unwrap_or(0));
     }
-    applied.settle(now);
-    Ok(count)
+    let next_xmin = next_xmin.unwrap_or(at.xmin);
+    if next_xmin > at.xmin {
+        // Rows of transactions before the new xmin are never read again: forget their ids.
+        at.seen.retain(|_, xid| *xid >= next_xmin);
+        at.xmin = next_xmin;
+    }
+    Ok(())
 }
 
 /// Runs until the process stops: the first load (retried until the database answers), then
 /// the change log.
 pub async fn run(db: DatabaseConnection, state: Arc<PolicyState>) {
     let wake = Arc::new(Notify::new());
-    let (poll, late_commit) = match db.get_database_backend() {
-        DatabaseBackend::Postgres => {
-            tokio::spawn(listen(db.clone(), wake.clone()));
-            (POSTGRES_POLL, LATE_COMMIT_POSTGRES)
-        }
-        _ => (SQLITE_POLL, Duration::ZERO),
+    let _listener = match db.get_database_backend() {
+        DatabaseBackend::Postgres => Some(AbortOnDrop(tokio::spawn(listen(db.clone(), wake.clone())))),
+        _ => None,
     };
-    let clock = Instant::now();
-    let mut applied: Option<Applied> = None;
+    let poll = if _listener.is_some() { POSTGRES_POLL } else { SQLITE_POLL };
+    let mut position: Option<Position> = None;
     let mut last_prune = Instant::now();
     loop {
-        let result = match applied.as_mut() {
-            None => full_load(&db, &state).await.map(|to| {
-                applied = Some(Applied::new(to, late_commit));
+        let result = match position.as_mut() {
+            None => full_load(&db, &state).await.map(|p| {
+                position = Some(p);
+                true
             }),
-            Some(done) => follow_once(&db, &state, done, &clock).await.map(|reload| {
+            Some(at) => follow_once(&db, &state, at).await.map(|reload| {
                 if reload {
-                    applied = None;
+                    position = None;
                 }
+                !reload
             }),
         };
         match result {
-            Ok(()) => {
-                if state.freshness().database_error.is_some() {
-                    tracing::warn!("policy table current again: the database answers");
+            Ok(current) => {
+                if current {
+                    if state.freshness().database_error.is_some() {
+                        tracing::warn!("policy table current again: the database answers");
+                    }
+                    state.mark_current();
+                } else {
+                    continue; // a reload is due: now, without waiting for the next poll
                 }
-                state.mark_current();
             }
             Err(e) => {
                 if state.mark_error(&e.to_string()) {
                     tracing::error!(
                         error = %e,
                         loaded = state.is_loaded(),
-                        "database unreachable: answering from the last known state (fallback action until one is loaded)"
+                        "reading the database failed: answering from the last known state (the fallback action until one is loaded)"
                     );
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -207,42 +236,13 @@ pub async fn run(db: DatabaseConnection, state: Arc<PolicyState>) {
     }
 }
 
-/// One round of following; answers whether everything must be loaded again.
-async fn follow_once(
-    db: &DatabaseConnection,
-    state: &PolicyState,
-    applied: &mut Applied,
-    clock: &Instant,
-) -> Result<bool, ServiceError> {
-    let newest = changes::latest_id(db).await?;
-    if newest == applied.newest() && newest != 0 {
-        applied.settle(clock.elapsed().as_millis() as u64);
-        // Nothing new, unless a late commit below the newest id is still to come.
-        if applied.recent.is_empty() {
-            return Ok(false);
-        }
+/// A task that ends with its owner (the follower's LISTEN connection ends with the follower).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
-    if newest < applied.floor {
-        tracing::info!("the change log was cleared (a bulk load): loading everything again");
-        return Ok(true);
-    }
-    if newest - applied.floor > RELOAD_AFTER {
-        tracing::info!(
-            behind = newest - applied.floor,
-            "far behind the change log: loading everything again"
-        );
-        return Ok(true);
-    }
-    let oldest = changes::oldest_id(db).await?;
-    if oldest > applied.floor + 1 && applied.floor > 0 {
-        tracing::warn!("changes were pruned before this service read them: loading everything again");
-        return Ok(true);
-    }
-    let n = apply_changes(db, state, applied, clock).await?;
-    if n > 0 {
-        tracing::debug!(changes = n, "policy table updated");
-    }
-    Ok(false)
 }
 
 /// Wakes the follower on every `NOTIFY mailadmin_policy`; reconnects when the connection drops.

@@ -75,18 +75,17 @@ impl PolicyService {
     /// Serves until stopped (see [`StopHandle`]). Requests are answered from the start: with
     /// the fallback action until the first load, then from the table.
     pub async fn run(self) {
-        let follower = tokio::spawn(follow::run(self.db.clone(), self.engine.state.clone()));
-        let stats = tokio::spawn(log_stats(self.engine.clone()));
-        let mut servers = Vec::new();
+        // Owned here: whether this future ends or is dropped, its tasks end with it.
+        let mut tasks = tokio::task::JoinSet::new();
+        tasks.spawn(follow::run(self.db.clone(), self.engine.state.clone()));
+        tasks.spawn(log_stats(self.engine.clone()));
+        let mut servers = tokio::task::JoinSet::new();
         for listener in self.listeners {
             tracing::info!(on = %listener.local(), "policy service listening");
-            servers.push(tokio::spawn(listener.serve(self.engine.clone(), self.stop.subscribe())));
+            servers.spawn(listener.serve(self.engine.clone(), self.stop.subscribe()));
         }
-        for server in servers {
-            let _ = server.await;
-        }
-        follower.abort();
-        stats.abort();
+        while servers.join_next().await.is_some() {}
+        tasks.abort_all();
     }
 }
 
@@ -111,6 +110,7 @@ async fn log_stats(engine: Arc<Engine>) {
             counts = %line.counts.iter().map(|(k, n)| format!("{k}={n}")).collect::<Vec<_>>().join(" "),
             p50 = %show(line.p50_us),
             p99 = %show(line.p99_us),
+            unknown_sasl_logins = line.unknown_logins,
             database_error = freshness.database_error.as_deref().unwrap_or("none"),
             "policy decisions in the last minute"
         );

@@ -120,19 +120,28 @@ pub fn write_reply(out: &mut Vec<u8>, action: &str) {
     out.extend_from_slice(b"\n\n");
 }
 
-/// Checks an action configured by the operator: one line, something Postfix's access(5) reads.
+/// Checks a refusal configured by the operator: one line that Postfix's access(5) reads as a
+/// refusal or a temporary failure. Anything that could let mail through is refused here: `OK`,
+/// `DUNNO`, an all-numeric result (access(5) reads it as OK), `WARN`, `PREPEND`, `FILTER`…
 pub fn check_action(action: &str) -> Result<(), String> {
-    if action.trim().is_empty() {
-        return Err("an action may not be empty".into());
-    }
     if action.contains(['\n', '\r']) {
         return Err("an action must be one line".into());
     }
-    let first = action.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
-    if first == "OK" {
-        return Err("OK would skip the restrictions after the policy service; use DUNNO".into());
+    let first = action.split_whitespace().next().unwrap_or("");
+    let verb = first.to_ascii_uppercase();
+    let refusing_code = first.len() == 3
+        && first.chars().all(|c| c.is_ascii_digit())
+        && matches!(first.as_bytes()[0], b'4' | b'5')
+        && action.split_whitespace().nth(1).is_some();
+    let refusing_verb = matches!(verb.as_str(), "REJECT" | "DEFER" | "DEFER_IF_PERMIT" | "DEFER_IF_REJECT");
+    if refusing_code || refusing_verb {
+        Ok(())
+    } else {
+        Err(format!(
+            "{action:?} is no refusal: use REJECT, DEFER, DEFER_IF_PERMIT or DEFER_IF_REJECT with a text, \
+             or a 4xx/5xx code with a text (e.g. \"554 5.7.1 Sending failed\")"
+        ))
     }
-    Ok(())
 }
 
 /// The words of an action, without the verb or SMTP codes: "554 5.7.1 Sending failed" and
@@ -142,7 +151,7 @@ pub fn action_text(action: &str) -> &str {
     for _ in 0..2 {
         let (word, after) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
         let is_code = word.chars().all(|c| c.is_ascii_digit() || c == '.') && !word.is_empty();
-        let is_verb = word.chars().all(|c| c.is_ascii_uppercase() || c == '_') && !word.is_empty();
+        let is_verb = matches!(word, "REJECT" | "DEFER" | "DEFER_IF_PERMIT" | "DEFER_IF_REJECT");
         if is_code || is_verb {
             rest = after.trim_start();
         } else {
@@ -183,16 +192,17 @@ mod tests {
         let bytes = two.as_bytes();
         // Fed one byte at a time, the first end is found exactly when its last byte arrives.
         let mut from = 0;
+        let mut found = None;
         for len in 1..=bytes.len() {
             match request_end(&bytes[..len], from) {
                 Some(end) => {
-                    assert_eq!(end, POSTFIX_3_7.len());
-                    assert_eq!(len, POSTFIX_3_7.len());
+                    found = Some((end, len));
                     break;
                 }
                 None => from = len,
             }
         }
+        assert_eq!(found, Some((POSTFIX_3_7.len(), POSTFIX_3_7.len())));
         assert_eq!(request_end(&bytes[POSTFIX_3_7.len()..], 0), Some(POSTFIX_3_7.len()));
     }
 
@@ -247,8 +257,21 @@ mod tests {
     fn configured_actions_are_checked() {
         assert!(check_action("554 5.7.1 Sending failed").is_ok());
         assert!(check_action("DEFER_IF_PERMIT Service temporarily unavailable").is_ok());
-        assert!(check_action("OK").is_err());
-        assert!(check_action("ok fine").is_err());
+        assert!(check_action("REJECT").is_ok());
+        for lets_mail_through in [
+            "OK",
+            "ok fine",
+            "DUNNO",
+            "554",
+            "250 fine",
+            "200 ok",
+            "WARN x",
+            "PREPEND X: y",
+            "FILTER smtp:x",
+            "HOLD",
+        ] {
+            assert!(check_action(lets_mail_through).is_err(), "{lets_mail_through}");
+        }
         assert!(check_action("550 x\naction=OK").is_err());
         assert!(check_action(" ").is_err());
     }

@@ -143,45 +143,63 @@ pub async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
     let mut buf: Vec<u8> = Vec::with_capacity(2048);
     let mut out: Vec<u8> = Vec::with_capacity(256);
     let mut scanned = 0;
+    // When the request under way must be complete (set at its first byte).
+    let mut deadline: Option<tokio::time::Instant> = None;
     loop {
         while let Some(end) = protocol::request_end(&buf, scanned) {
+            if end > MAX_REQUEST_BYTES {
+                break; // refused below, as an over-long request
+            }
             match engine.answer(&buf[..end]) {
                 Ok(action) => protocol::write_reply(&mut out, action),
                 Err(malformed) => {
                     tracing::warn!(peer, problem = %malformed, "malformed policy request; connection closed");
-                    protocol::write_reply(&mut out, &engine.settings.fallback);
-                    let _ = stream.write_all(&out).await;
-                    return;
+                    return refuse(&mut stream, &mut out, &engine).await;
                 }
             }
             buf.drain(..end);
             scanned = 0;
+            deadline = None;
         }
         if !out.is_empty() {
-            if let Err(e) = stream.write_all(&out).await {
-                tracing::debug!(peer, error = %e, "policy client went away before its answer");
-                return;
+            // A client that never reads its answers must not hold this task for ever.
+            match tokio::time::timeout(REQUEST_TIMEOUT, stream.write_all(&out)).await {
+                Ok(Ok(())) => out.clear(),
+                Ok(Err(e)) => {
+                    tracing::debug!(peer, error = %e, "policy client went away before its answer");
+                    return;
+                }
+                Err(_) => {
+                    tracing::warn!(peer, "policy client does not read its answers; connection closed");
+                    return;
+                }
             }
-            out.clear();
         }
         if buf.len() > MAX_REQUEST_BYTES {
             tracing::warn!(peer, bytes = buf.len(), "policy request over 64 kB; connection closed");
-            protocol::write_reply(&mut out, &engine.settings.fallback);
-            let _ = stream.write_all(&out).await;
-            return;
+            return refuse(&mut stream, &mut out, &engine).await;
         }
         scanned = buf.len();
         // Keep idle connections small: a thousand of them should cost little.
         if buf.is_empty() && buf.capacity() > 8192 {
             buf = Vec::with_capacity(2048);
         }
-        if *stop.borrow() && buf.is_empty() {
+        if buf.is_empty() && *stop.borrow() {
             return;
         }
-        let patience = if buf.is_empty() { IDLE_TIMEOUT } else { REQUEST_TIMEOUT };
+        // One deadline for the whole request, however slowly its bytes trickle in.
+        let until = match (buf.is_empty(), deadline) {
+            (true, _) => tokio::time::Instant::now() + IDLE_TIMEOUT,
+            (false, Some(d)) => d,
+            (false, None) => *deadline.insert(tokio::time::Instant::now() + REQUEST_TIMEOUT),
+        };
+        // Never read past the limit by more than one byte: that byte is enough to refuse.
+        let room = MAX_REQUEST_BYTES + 1 - buf.len();
+        let waiting_for_a_request = buf.is_empty();
+        let mut limited = (&mut stream).take(room as u64);
         let read = tokio::select! {
-            read = tokio::time::timeout(patience, stream.read_buf(&mut buf)) => read,
-            _ = stopped(&mut stop), if buf.is_empty() => return,
+            read = tokio::time::timeout_at(until, limited.read_buf(&mut buf)) => read,
+            _ = stopped(&mut stop), if waiting_for_a_request => return,
         };
         match read {
             Ok(Ok(0)) => {
@@ -190,7 +208,11 @@ pub async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
                 }
                 return;
             }
-            Ok(Ok(_)) => {}
+            Ok(Ok(_)) => {
+                if deadline.is_none() && !buf.is_empty() {
+                    deadline = Some(tokio::time::Instant::now() + REQUEST_TIMEOUT);
+                }
+            }
             Ok(Err(e)) => {
                 tracing::debug!(peer, error = %e, "policy connection failed");
                 return;
@@ -205,12 +227,16 @@ pub async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
                     bytes = buf.len(),
                     "policy request incomplete after 10 s; connection closed"
                 );
-                protocol::write_reply(&mut out, &engine.settings.fallback);
-                let _ = stream.write_all(&out).await;
-                return;
+                return refuse(&mut stream, &mut out, &engine).await;
             }
         }
     }
+}
+
+/// Answers the fallback action (a temporary failure, never an accept) before closing.
+async fn refuse<S: AsyncWrite + Unpin>(stream: &mut S, out: &mut Vec<u8>, engine: &Engine) {
+    protocol::write_reply(out, &engine.settings.fallback);
+    let _ = tokio::time::timeout(REQUEST_TIMEOUT, stream.write_all(out)).await;
 }
 
 #[cfg(test)]

@@ -46,6 +46,7 @@ pub fn settings() -> PolicySettings {
         fallback: mailadmin::enforcement::DEFAULT_FALLBACK.into(),
         webmail_networks: vec!["10.9.9.0/24".parse().unwrap()],
         login_domain: None,
+        recipient_delimiter: "+".into(),
     }
 }
 
@@ -196,6 +197,8 @@ db_tests! {
         set_service(&app.db, f.mailbox_a, Service::ReceiveMail, false).await;
         until_answer(&policy.address, &inbound("anna@alpha.example"), RECEIVE_REFUSED, Duration::from_secs(1)).await;
         assert_eq!(conn.ask(&inbound("ANNA@Alpha.Example")).await, RECEIVE_REFUSED);
+        // An address extension is the same mailbox (Postfix's recipient_delimiter).
+        assert_eq!(conn.ask(&inbound("anna+news@alpha.example")).await, RECEIVE_REFUSED);
         // An internal sender to that mailbox is refused at the recipient too.
         let internal = rcpt("otto@alpha2.example", "otto@alpha2.example", "anna@alpha.example", "127.0.0.1");
         assert_eq!(conn.ask(&internal).await, RECEIVE_REFUSED);
@@ -362,4 +365,30 @@ async fn with_no_state_yet_the_answer_is_the_fallback() {
     }
     assert!(!policy.state.is_loaded());
     assert_eq!(conn.ask(&request).await, FALLBACK, "still the fallback while the database fails");
+}
+
+/// PostgreSQL hands out change ids at insert, not at commit. A change whose transaction commits
+/// after a later-numbered one — here, still open while the policy service loads everything —
+/// must still reach the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_committed_late_on_postgresql_is_not_missed() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = crate::helpers::spawn_app(Backend::Postgres).await;
+    let f = seed_fixture(&app.db).await;
+    let inbound = |to: &str| rcpt("", "someone@outside.test", to, "192.0.2.1");
+    // A transaction switches anna's Receive Mail off and stays open…
+    let late = app.db.begin().await.unwrap();
+    late.execute_unprepared(&format!("UPDATE mailbox SET svc_receive_mail = 1 WHERE id = {}", f.mailbox_a))
+        .await
+        .unwrap();
+    // …while a later change (a higher id) commits, and a policy service loads everything.
+    set_service(&app.db, f.mailbox_a2, Service::ReceiveMail, false).await;
+    let policy = spawn_policy(&app.db, true).await;
+    let mut conn = Conn::open(&policy.address).await;
+    assert_eq!(conn.ask(&inbound("otto@alpha2.example")).await, RECEIVE_REFUSED);
+    assert_eq!(conn.ask(&inbound("anna@alpha.example")).await, DUNNO, "not committed yet");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    late.commit().await.unwrap();
+    until_answer(&policy.address, &inbound("anna@alpha.example"), RECEIVE_REFUSED, Duration::from_secs(1))
+        .await;
 }

@@ -8,7 +8,7 @@ use mailadmin::domain::{DisplayName, Service};
 use mailadmin::services::access::admins;
 use mailadmin::services::hierarchy::mailboxes;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -145,6 +145,5 @@ db_tests! {
         let sent = swaks(&submission, Some("bert@beta.example"), "bert@beta.example", "x@elsewhere.test").await;
         assert_eq!(sent.code, 24, "{}", sent.dialogue);
         assert!(sent.dialogue.contains("450 4.7.1") && sent.dialogue.contains("Service temporarily unavailable"), "{}", sent.dialogue);
-        assert!(Path::new(&stack.dir).exists());
     }
 }

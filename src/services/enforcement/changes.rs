@@ -12,6 +12,8 @@ pub struct PolicyChange {
     pub old_address: Option<String>,
     pub domain_id: Option<i32>,
     pub company_id: Option<i32>,
+    /// PostgreSQL: the transaction that wrote it (0 on SQLite).
+    pub xid: i64,
 }
 
 /// The newest change's id (0 for none): taken before a full load, so that changes committed
@@ -40,6 +42,57 @@ pub async fn oldest_id(db: &DatabaseConnection) -> Result<i64, ServiceError> {
     Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
 }
 
+/// PostgreSQL: the oldest transaction still running (`pg_snapshot_xmin`): every transaction
+/// before it has finished, so every change it wrote is committed (or rolled back) and visible.
+pub async fn running_xmin(db: &DatabaseConnection) -> Result<i64, ServiceError> {
+    let row = db
+        .query_one_raw(sql::statement(
+            db.get_database_backend(),
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x",
+            vec![],
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "x")).transpose()?.unwrap_or(0))
+}
+
+/// PostgreSQL: the changes written by transactions from `xmin` on, with an id above `after`,
+/// oldest first, at most `limit`; and the oldest transaction running when they were read (one
+/// statement, one snapshot), below which nothing more can appear.
+pub async fn since_transaction(
+    db: &DatabaseConnection,
+    xmin: i64,
+    after: i64,
+    limit: u32,
+) -> Result<(Vec<PolicyChange>, i64), ServiceError> {
+    let query = format!(
+        "SELECT c.id, c.mailbox_id, c.old_address, c.domain_id, c.company_id, c.xid, s.x \
+         FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x) s \
+         LEFT JOIN policy_change c ON c.xid >= ? AND c.id > ? \
+         ORDER BY c.id LIMIT {limit}"
+    );
+    let rows = db
+        .query_all_raw(sql::statement(db.get_database_backend(), &query, vec![xmin.into(), after.into()]))
+        .await?;
+    let snapshot_xmin = match rows.first() {
+        Some(row) => row.try_get::<i64>("", "x")?,
+        None => xmin,
+    };
+    let mut changes = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(id) = row.try_get::<Option<i64>>("", "id")? {
+            changes.push(PolicyChange {
+                id,
+                mailbox_id: row.try_get("", "mailbox_id")?,
+                old_address: row.try_get("", "old_address")?,
+                domain_id: row.try_get("", "domain_id")?,
+                company_id: row.try_get("", "company_id")?,
+                xid: row.try_get("", "xid")?,
+            });
+        }
+    }
+    Ok((changes, snapshot_xmin))
+}
+
 /// Changes with an id above `after`, oldest first, at most `limit`.
 pub async fn since(
     db: &DatabaseConnection,
@@ -60,6 +113,7 @@ pub async fn since(
                 old_address: row.try_get("", "old_address")?,
                 domain_id: row.try_get("", "domain_id")?,
                 company_id: row.try_get("", "company_id")?,
+                xid: 0,
             })
         })
         .collect::<Result<_, sea_orm::DbErr>>()
