@@ -127,6 +127,11 @@ pub struct PolicyArgs {
     )]
     pub binds: Vec<String>,
 
+    /// Serve `GET /healthz` (JSON: loaded, mailboxes, current or stale) on this address, e.g.
+    /// `127.0.0.1:10041`, for monitoring. Unset: no HTTP at all.
+    #[arg(long, env = "MAILADMIN_POLICY_STATUS_BIND")]
+    pub status_bind: Option<String>,
+
     /// The action before the first load of the mailboxes (the database has not answered yet).
     /// A temporary failure: Postfix tells the client to try again later.
     #[arg(long, env = "MAILADMIN_POLICY_FALLBACK", default_value = crate::enforcement::DEFAULT_FALLBACK)]

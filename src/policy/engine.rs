@@ -157,9 +157,10 @@ impl Engine {
         };
         let stage = Stage::parse(request.protocol_state);
         let verdict = self.state.read(|table| {
-            let submitter = match table.mailbox(sender_key) {
-                Some(mailbox) if !sender_key.is_empty() => Submitter::Hosted { mailbox, via_webmail },
-                _ => {
+            let sender = if sender_key.is_empty() { None } else { table.mailbox(sender_key) };
+            let submitter = match &sender {
+                Some(mailbox) => Submitter::Hosted { mailbox, via_webmail },
+                None => {
                     if !request.sasl_username.is_empty() {
                         self.stats.unknown_logins.fetch_add(1, Ordering::Relaxed);
                     }
@@ -174,7 +175,7 @@ impl Engine {
             } else {
                 None
             };
-            enforcement::decide(&Question { stage, submitter, recipient })
+            enforcement::decide(&Question { stage, submitter, recipient: recipient.as_ref() })
         });
         let (kind, action) = match verdict {
             None => (Kind::Fallback, self.settings.fallback.as_str()),

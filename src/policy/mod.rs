@@ -8,6 +8,7 @@ pub mod engine;
 pub mod follow;
 pub mod protocol;
 pub mod server;
+pub mod status;
 pub mod table;
 
 use engine::{Engine, PolicySettings};
@@ -27,6 +28,7 @@ pub struct PolicyService {
     engine: Arc<Engine>,
     db: DatabaseConnection,
     stop: Arc<watch::Sender<bool>>,
+    status: Option<std::net::TcpListener>,
 }
 
 /// Stops a running [`PolicyService`]: listeners close at once, connections after the request
@@ -56,7 +58,7 @@ impl PolicyService {
         }
         let engine = Arc::new(Engine::new(Arc::new(PolicyState::default()), settings));
         let (stop, _) = watch::channel(false);
-        Ok(Self { listeners, engine, db, stop: Arc::new(stop) })
+        Ok(Self { listeners, engine, db, stop: Arc::new(stop), status: None })
     }
 
     /// Where it listens, as Postfix's `check_policy_service` names it.
@@ -66,6 +68,20 @@ impl PolicyService {
 
     pub fn state(&self) -> Arc<PolicyState> {
         self.engine.state.clone()
+    }
+
+    /// Also serve `GET /healthz` (see [`status`]) on this address.
+    pub fn with_status(mut self, bind: &str) -> std::io::Result<Self> {
+        let listener = std::net::TcpListener::bind(bind).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot listen on {bind} for /healthz: {e}"))
+        })?;
+        self.status = Some(listener);
+        Ok(self)
+    }
+
+    /// Where `/healthz` is served, if it is.
+    pub fn status_address(&self) -> Option<std::net::SocketAddr> {
+        self.status.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn stop_handle(&self) -> StopHandle {
@@ -79,12 +95,27 @@ impl PolicyService {
         let mut tasks = tokio::task::JoinSet::new();
         tasks.spawn(follow::run(self.db.clone(), self.engine.state.clone()));
         tasks.spawn(log_stats(self.engine.clone()));
+        let mut status_server = None;
+        if let Some(listener) = self.status {
+            match status::server(listener, self.engine.state.clone()) {
+                Ok(server) => {
+                    status_server = Some(server.handle());
+                    tasks.spawn(async move {
+                        let _ = server.await;
+                    });
+                }
+                Err(e) => tracing::error!(error = %e, "cannot serve /healthz"),
+            }
+        }
         let mut servers = tokio::task::JoinSet::new();
         for listener in self.listeners {
             tracing::info!(on = %listener.local(), "policy service listening");
             servers.spawn(listener.serve(self.engine.clone(), self.stop.subscribe()));
         }
         while servers.join_next().await.is_some() {}
+        if let Some(handle) = status_server {
+            handle.stop(false).await;
+        }
         tasks.abort_all();
     }
 }

@@ -1,6 +1,7 @@
 //! The support look-up: substrings, scope, status, and its limits.
 use crate::db_tests;
 use crate::helpers::*;
+use mailadmin::domain::Service;
 use mailadmin::entity::mailbox;
 use reqwest::StatusCode;
 use sea_orm::EntityTrait;
@@ -47,8 +48,41 @@ db_tests! {
         assert!(row[0].contains("Beta Hosting"));
         assert_eq!(page.text("table.lookup .status-disabled"), "Some Services Disabled");
         assert_eq!(page.text("table.lookup .off"), "Send Mail: Suspended");
+        // What the mail server does, in plain words, from the policy service's own decision.
+        let words = page.texts("table.lookup .mail-server");
+        assert_eq!(words.len(), 1, "{words:?}");
+        assert!(words[0].starts_with("Cannot send, by SMTP or webmail: Send Mail suspended since 20"), "{words:?}");
         let middle = client.get("/lookup?q=lpha.exa").await;
         assert_eq!(middle.texts("table.lookup tbody tr").len(), 1, "anna@alpha.example only");
+    }
+
+    async fn the_desk_reads_what_the_mail_server_refuses(app: TestApp) {
+        let f = seed_fixture(&app.db).await;
+        let system = mailadmin::services::access::admins::system_actor("test");
+        let wanted: Vec<(Service, bool)> = Service::ALL
+            .into_iter()
+            .map(|s| (s, !matches!(s, Service::ReceiveMail | Service::WebmailSend)))
+            .collect();
+        mailadmin::services::hierarchy::mailboxes::update(
+            &app.db,
+            &system,
+            f.mailbox_a,
+            mailadmin::domain::DisplayName::parse("Anna").unwrap(),
+            &wanted,
+        )
+        .await
+        .unwrap();
+        let client = app.signed_in("support").await;
+        let page = client.get("/lookup?q=anna@alpha").await;
+        assert_eq!(
+            page.texts("table.lookup .mail-server"),
+            vec![
+                "Cannot send from webmail (SMTP works): Send via Webmail is disabled.",
+                "Incoming mail is refused (550 5.2.1): Receive Mail is disabled.",
+            ]
+        );
+        let active = client.get("/lookup?q=otto@alpha2").await;
+        assert!(active.texts("table.lookup .mail-server").is_empty());
     }
 
     async fn company_admins_look_up_only_their_own_company(app: TestApp) {

@@ -26,6 +26,8 @@ pub const WEBMAIL_CLIENT: &str = "10.9.9.5";
 /// A policy service on a free port, stopped when dropped.
 pub struct Policy {
     pub address: String,
+    /// `GET` it for the service's status.
+    pub status: String,
     pub state: Arc<PolicyState>,
     stop: StopHandle,
     task: tokio::task::JoinHandle<()>,
@@ -54,7 +56,10 @@ pub fn settings() -> PolicySettings {
 pub async fn spawn_policy(db: &DatabaseConnection, wait: bool) -> Policy {
     let service = PolicyService::build(db.clone(), &[BindAddr::Tcp("127.0.0.1:0".into())], settings())
         .await
-        .expect("bind the policy service");
+        .expect("bind the policy service")
+        .with_status("127.0.0.1:0")
+        .expect("bind the status page");
+    let status = format!("http://{}/healthz", service.status_address().unwrap());
     let BindAddr::Tcp(address) = service.addresses().remove(0) else { unreachable!() };
     let state = service.state();
     let stop = service.stop_handle();
@@ -66,7 +71,7 @@ pub async fn spawn_policy(db: &DatabaseConnection, wait: bool) -> Policy {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
-    Policy { address, state, stop, task }
+    Policy { address, status, state, stop, task }
 }
 
 /// A request as Postfix 3.7 sends it at RCPT (attribute set from a real capture).
@@ -189,6 +194,8 @@ db_tests! {
     async fn receive_mail_off_refuses_the_recipient_and_unknown_addresses_are_left_to_postfix(app: TestApp) {
         let f = seed_fixture(&app.db).await;
         let policy = spawn_policy(&app.db, true).await;
+        let status: serde_json::Value = reqwest::get(&policy.status).await.unwrap().json().await.unwrap();
+        assert_eq!((status["status"].as_str(), status["mailboxes"].as_u64()), (Some("current"), Some(3)), "{status}");
         let inbound = |to: &str| rcpt("", "someone@outside.test", to, "192.0.2.1");
         let mut conn = Conn::open(&policy.address).await;
         assert_eq!(conn.ask(&inbound("anna@alpha.example")).await, DUNNO);
@@ -365,6 +372,11 @@ async fn with_no_state_yet_the_answer_is_the_fallback() {
     }
     assert!(!policy.state.is_loaded());
     assert_eq!(conn.ask(&request).await, FALLBACK, "still the fallback while the database fails");
+    let status = reqwest::get(&policy.status).await.unwrap();
+    assert_eq!(status.status(), 503);
+    let body: serde_json::Value = status.json().await.unwrap();
+    assert_eq!(body["status"], "loading");
+    assert!(body["database_error"].as_str().unwrap().contains("policy_change"), "{body}");
 }
 
 /// PostgreSQL hands out change ids at insert, not at commit. A change whose transaction commits

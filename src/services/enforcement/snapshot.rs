@@ -37,6 +37,18 @@ fn entry(row: &QueryResult) -> Result<MailboxEntry, sea_orm::DbErr> {
     })
 }
 
+/// How many mailboxes there are, to size the table before a full load.
+pub async fn mailbox_count(db: &DatabaseConnection) -> Result<u64, ServiceError> {
+    let row = db
+        .query_one_raw(sql::statement(
+            db.get_database_backend(),
+            "SELECT CAST(COALESCE(SUM(mailbox_count), 0) AS BIGINT) AS n FROM domain",
+            vec![],
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0).max(0) as u64)
+}
+
 /// The mailboxes with an id above `after`, in id order, at most `limit`.
 pub async fn mailboxes_after(
     db: &DatabaseConnection,

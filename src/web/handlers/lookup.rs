@@ -1,6 +1,7 @@
 //! The support look-up: type part of an address, see each match with its company, domain and status.
 use super::{html, invalid};
 use crate::domain::{Service, ServiceState};
+use crate::enforcement::{self, MailboxPolicy, SendRefusal};
 use crate::services::common::ServiceError;
 use crate::services::suspension::lookup::{self, LookupResult, LookupRow};
 use crate::services::suspension::record::SuspensionRecord;
@@ -32,6 +33,50 @@ pub struct DeskRow {
     pub script: String,
     /// Counted complaints about the mailbox in its current window.
     pub complaints: u64,
+    /// What the mail servers do with this mailbox's mail now, in plain words (from the same
+    /// decision code the policy service runs).
+    pub mail_server: Vec<String>,
+}
+
+/// "Cannot send: suspended since …" and the like, for the desk (never read to the customer).
+fn mail_server_words(row: &LookupRow, open: &[SuspensionRecord]) -> Vec<String> {
+    let mailbox = MailboxPolicy {
+        mailbox_id: row.mailbox_id,
+        domain_id: row.domain_id,
+        company_id: row.company_id,
+        services: row.services,
+    };
+    let since = |service: Service| {
+        open.iter()
+            .find(|s| s.service == service)
+            .map(|s| format!(" since {}", s.started_at.format("%Y-%m-%d %H:%M UTC")))
+            .unwrap_or_default()
+    };
+    let mut words = Vec::new();
+    match enforcement::send_permission(&mailbox, false) {
+        Err(SendRefusal::Suspended) => words.push(format!(
+            "Cannot send, by SMTP or webmail: Send Mail suspended{}. Every attempt gets \"Sending failed\".",
+            since(Service::SendMail)
+        )),
+        Err(_) => words.push("Cannot send, by SMTP or webmail: Send Mail is switched off.".to_owned()),
+        Ok(()) => {
+            if enforcement::send_permission(&mailbox, true).is_err() {
+                words.push(format!(
+                    "Cannot send from webmail (SMTP works): Send via Webmail is {}{}.",
+                    row.services.webmail_send.label().to_lowercase(),
+                    since(Service::WebmailSend)
+                ));
+            }
+        }
+    }
+    if row.services.receive_mail != ServiceState::Enabled {
+        words.push(format!(
+            "Incoming mail is refused (550 5.2.1): Receive Mail is {}{}.",
+            row.services.receive_mail.label().to_lowercase(),
+            since(Service::ReceiveMail)
+        ));
+    }
+    words
 }
 
 #[derive(Template)]
@@ -86,6 +131,7 @@ async fn desk_rows(caller: &Caller, result: &LookupResult) -> Result<Vec<DeskRow
                 .map(|(service, _)| service.label())
                 .collect();
             DeskRow {
+                mail_server: mail_server_words(row, &open),
                 script: script(row, &open, &disabled),
                 lifters: if open.is_empty() {
                     Vec::new()
