@@ -242,6 +242,92 @@ async fn refuse<S: AsyncWrite + Unpin>(stream: &mut S, out: &mut Vec<u8>, engine
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{ServiceSet, ServiceState};
+    use crate::policy::engine::PolicySettings;
+    use crate::policy::table::{MailboxTable, PolicyState};
+    use crate::services::enforcement::snapshot::MailboxEntry;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn engine() -> Arc<Engine> {
+        let state = Arc::new(PolicyState::default());
+        let mut table = MailboxTable::default();
+        let services = ServiceSet { send_mail: ServiceState::Suspended, ..ServiceSet::default() };
+        let address = "anna@alpha.example".to_owned();
+        table.insert(MailboxEntry { mailbox_id: 1, address, domain_id: 1, company_id: 1, services });
+        state.replace(table);
+        let settings = PolicySettings {
+            send_refused: crate::enforcement::DEFAULT_SEND_REFUSED.into(),
+            receive_refused: crate::enforcement::DEFAULT_RECEIVE_REFUSED.into(),
+            fallback: crate::enforcement::DEFAULT_FALLBACK.into(),
+            webmail_networks: Vec::new(),
+            login_domain: None,
+            recipient_delimiter: "+".into(),
+        };
+        Arc::new(Engine::new(state, settings))
+    }
+
+    async fn reply(client: &mut tokio::io::DuplexStream) -> String {
+        let mut got = Vec::new();
+        let mut byte = [0u8; 1];
+        while !got.ends_with(b"\n\n") && client.read(&mut byte).await.unwrap() == 1 {
+            got.push(byte[0]);
+        }
+        String::from_utf8(got).unwrap()
+    }
+
+    const REQUEST: &str = "request=smtpd_access_policy\nprotocol_state=RCPT\nsasl_username=anna@alpha.example\n\
+                           recipient=x@elsewhere.test\n\n";
+
+    /// An in-memory stream of one byte: every read the server makes gets exactly one byte.
+    #[tokio::test]
+    async fn a_request_read_one_byte_at_a_time_is_answered_once() {
+        let (mut client, server) = tokio::io::duplex(1);
+        let (_stop, stopped) = watch::channel(false);
+        tokio::spawn(connection(server, engine(), "test".into(), stopped));
+        for byte in REQUEST.as_bytes() {
+            client.write_all(std::slice::from_ref(byte)).await.unwrap();
+        }
+        assert_eq!(reply(&mut client).await, "action=554 5.7.1 Sending failed\n\n");
+        let other = REQUEST.replace("anna@", "otto@");
+        client.write_all(other.as_bytes()).await.unwrap();
+        assert_eq!(reply(&mut client).await, "action=DUNNO\n\n");
+    }
+
+    /// Stopping closes an idle connection, but a request under way is answered first.
+    #[tokio::test]
+    async fn stop_answers_the_request_under_way_then_closes() {
+        let (mut client, server) = tokio::io::duplex(4096);
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(connection(server, engine(), "test".into(), stopped));
+        let half = REQUEST.len() / 2;
+        client.write_all(&REQUEST.as_bytes()[..half]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        stop.send_replace(true);
+        client.write_all(&REQUEST.as_bytes()[half..]).await.unwrap();
+        assert_eq!(reply(&mut client).await, "action=554 5.7.1 Sending failed\n\n");
+        tokio::time::timeout(Duration::from_secs(5), task).await.expect("closed after stop").unwrap();
+    }
+
+    /// A request that trickles in slower than its deadline is refused with the fallback, even
+    /// though every single read arrives within the timeout.
+    #[tokio::test(start_paused = true)]
+    async fn a_trickling_request_meets_one_deadline() {
+        let (mut client, server) = tokio::io::duplex(4096);
+        let (_stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(connection(server, engine(), "test".into(), stopped));
+        // A byte a second: each read well within any per-read timeout, the request never done.
+        let mut written = 0;
+        for byte in REQUEST.as_bytes().iter().take(30) {
+            if client.write_all(std::slice::from_ref(byte)).await.is_err() {
+                break; // the server has answered and closed
+            }
+            written += 1;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        assert!(written <= 11, "the request's 10 s were over after 11 bytes, yet {written} were taken");
+        assert_eq!(reply(&mut client).await, format!("action={}\n\n", crate::enforcement::DEFAULT_FALLBACK));
+        task.await.unwrap();
+    }
 
     #[test]
     fn bind_addresses() {
