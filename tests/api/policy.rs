@@ -404,3 +404,27 @@ async fn a_change_committed_late_on_postgresql_is_not_missed() {
     until_answer(&policy.address, &inbound("anna@alpha.example"), RECEIVE_REFUSED, Duration::from_secs(1))
         .await;
 }
+
+/// Two app instances and two policy services on one PostgreSQL: a lift through the second app
+/// instance's Status form is seen by both policy services within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_app_instances_and_two_policy_services_on_one_postgresql() {
+    let url = crate::helpers::fresh_database_url(Backend::Postgres).await;
+    let first_app = crate::helpers::spawn_app_on(Backend::Postgres, &url).await;
+    let second_app = crate::helpers::spawn_app_on(Backend::Postgres, &url).await;
+    let f = seed_fixture(&first_app.db).await;
+    crate::helpers::suspend_send_mail(&first_app.db, f.mailbox_a).await;
+    let (one, two) = (spawn_policy(&first_app.db, true).await, spawn_policy(&second_app.db, true).await);
+    let anna = rcpt("anna@alpha.example", "anna@alpha.example", "x@elsewhere.test", "127.0.0.1");
+    for policy in [&one, &two] {
+        assert_eq!(Conn::open(&policy.address).await.ask(&anna).await, SEND_REFUSED);
+    }
+    let admin = second_app.signed_in("comp-a").await;
+    let page = admin.post(&format!("/mailboxes/{}/status", f.mailbox_a), &[]).await;
+    assert_eq!(page.status, reqwest::StatusCode::SEE_OTHER, "{}", page.body);
+    let (a, b) = tokio::join!(
+        until_answer(&one.address, &anna, DUNNO, Duration::from_secs(1)),
+        until_answer(&two.address, &anna, DUNNO, Duration::from_secs(1)),
+    );
+    eprintln!("the lift through the second app instance was seen after {a:?} and {b:?}");
+}
