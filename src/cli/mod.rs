@@ -129,17 +129,7 @@ pub async fn run(cli: Cli) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        return match policy::run(db, args).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(CommandError::Usage(m)) => {
-                eprintln!("error: {m}");
-                ExitCode::from(EXIT_USAGE)
-            }
-            Err(CommandError::Failed(m)) => {
-                eprintln!("error: {m}");
-                ExitCode::FAILURE
-            }
-        };
+        return exit_code(policy::run(db, args).await);
     }
     let patience = std::time::Duration::from_secs(10);
     let db = match crate::db::connect_with(&url, patience, cli.database.database_pool).await {
@@ -185,6 +175,11 @@ pub async fn run(cli: Cli) -> ExitCode {
             seed_with_progress(&db, options).await.map(|_| ())
         }
     };
+    exit_code(result)
+}
+
+/// Says what went wrong, if anything, and turns it into the command's exit status.
+fn exit_code(result: Result<(), CommandError>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(CommandError::Usage(message)) => {

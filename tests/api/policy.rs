@@ -428,3 +428,66 @@ async fn two_app_instances_and_two_policy_services_on_one_postgresql() {
     );
     eprintln!("the lift through the second app instance was seen after {a:?} and {b:?}");
 }
+
+/// With the database gone after the first load, decisions go on from the last state and the
+/// status page says `stale`; when it is back the service is current again and follows changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_database_away_decisions_go_on_from_the_last_state() {
+    use sea_orm::ConnectionTrait;
+    let url = crate::helpers::fresh_database_url(Backend::Postgres).await;
+    let app = crate::helpers::spawn_app_on(Backend::Postgres, &url).await;
+    let f = seed_fixture(&app.db).await;
+    crate::helpers::suspend_send_mail(&app.db, f.mailbox_a).await;
+    let policy = spawn_policy(&app.db, true).await;
+    let anna = rcpt("anna@alpha.example", "anna@alpha.example", "x@elsewhere.test", "127.0.0.1");
+    let mut conn = Conn::open(&policy.address).await;
+    assert_eq!(conn.ask(&anna).await, SEND_REFUSED);
+
+    // Nobody may connect to the test database, and every connection to it is cut.
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let admin_url = std::env::var("MAILADMIN_TEST_POSTGRES_URL").unwrap();
+    let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+    admin.execute_unprepared(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false")).await.unwrap();
+    admin
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        ))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status: serde_json::Value = reqwest::get(&policy.status).await.unwrap().json().await.unwrap();
+        if status["status"] == "stale" {
+            assert!(status["database_error"].is_string(), "{status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "never stale: {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(conn.ask(&anna).await, SEND_REFUSED, "still decided from the last state");
+    let otto = rcpt("otto@alpha2.example", "otto@alpha2.example", "x@elsewhere.test", "127.0.0.1");
+    assert_eq!(conn.ask(&otto).await, DUNNO);
+
+    // Back: current again, and following changes.
+    admin.execute_unprepared(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true")).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let status: serde_json::Value = reqwest::get(&policy.status).await.unwrap().json().await.unwrap();
+        if status["status"] == "current" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never current again: {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let system = admins::system_actor("test");
+    mailadmin::services::suspension::actions::lift_all(
+        &app.db,
+        &system,
+        f.mailbox_a,
+        mailadmin::domain::LiftKind::Lifted,
+        None,
+    )
+    .await
+    .unwrap();
+    until_answer(&policy.address, &anna, DUNNO, Duration::from_secs(1)).await;
+}

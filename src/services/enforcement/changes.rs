@@ -16,43 +16,26 @@ pub struct PolicyChange {
     pub xid: i64,
 }
 
-/// The newest change's id (0 for none): taken before a full load, so that changes committed
-/// during the load are applied after it.
+/// The newest change's id (0 for none).
 pub async fn latest_id(db: &DatabaseConnection) -> Result<i64, ServiceError> {
-    let row = db
-        .query_one_raw(sql::statement(
-            db.get_database_backend(),
-            "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS n FROM policy_change",
-            vec![],
-        ))
-        .await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+    number(db, "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS n FROM policy_change").await
 }
 
 /// The oldest change still kept (0 for none): a follower behind it missed pruned rows and
 /// must load everything again.
 pub async fn oldest_id(db: &DatabaseConnection) -> Result<i64, ServiceError> {
-    let row = db
-        .query_one_raw(sql::statement(
-            db.get_database_backend(),
-            "SELECT CAST(COALESCE(MIN(id), 0) AS BIGINT) AS n FROM policy_change",
-            vec![],
-        ))
-        .await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+    number(db, "SELECT CAST(COALESCE(MIN(id), 0) AS BIGINT) AS n FROM policy_change").await
 }
 
 /// PostgreSQL: the oldest transaction still running (`pg_snapshot_xmin`): every transaction
 /// before it has finished, so every change it wrote is committed (or rolled back) and visible.
 pub async fn running_xmin(db: &DatabaseConnection) -> Result<i64, ServiceError> {
-    let row = db
-        .query_one_raw(sql::statement(
-            db.get_database_backend(),
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x",
-            vec![],
-        ))
-        .await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "x")).transpose()?.unwrap_or(0))
+    number(db, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS n").await
+}
+
+async fn number(db: &DatabaseConnection, query: &str) -> Result<i64, ServiceError> {
+    let row = db.query_one_raw(sql::statement(db.get_database_backend(), query, vec![])).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
 }
 
 /// PostgreSQL: the changes written by transactions from `xmin` on, with an id above `after`,
