@@ -9,8 +9,8 @@ use sea_orm::DatabaseConnection;
 
 /// What `mailadmin policy --help` prints after the flags: the lines Postfix needs.
 pub const POSTFIX_HELP: &str = "\
-Postfix: ask the policy service before permit_sasl_authenticated (a later `permit` would end the
-check first), in main.cf:
+Postfix: ask the policy service before permit_sasl_authenticated (placed after it, the check is
+never reached for a signed-in sender), in main.cf:
 
   smtpd_recipient_restrictions =
       check_policy_service { inet:127.0.0.1:10040, timeout=10s,
