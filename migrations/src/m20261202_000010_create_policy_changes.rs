@@ -22,7 +22,7 @@ const SQLITE_UP: &[&str] = &[
     "CREATE TABLE policy_change (
        id INTEGER PRIMARY KEY AUTOINCREMENT,
        at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-       mailbox_id INTEGER, old_address TEXT, domain_id INTEGER, company_id INTEGER)",
+       mailbox_id INTEGER, old_address TEXT, domain_id INTEGER)",
     "CREATE INDEX policy_change_at ON policy_change (at)",
     "CREATE TRIGGER policy_change_mailbox_ai AFTER INSERT ON mailbox BEGIN
        INSERT INTO policy_change (mailbox_id) VALUES (new.id); END",
@@ -38,7 +38,7 @@ const SQLITE_UP: &[&str] = &[
        INSERT INTO policy_change (mailbox_id, old_address) VALUES (old.id, old.address); END",
     "CREATE TRIGGER policy_change_domain_ai AFTER INSERT ON domain BEGIN
        INSERT INTO policy_change (domain_id) VALUES (new.id); END",
-    "CREATE TRIGGER policy_change_domain_au AFTER UPDATE OF name, company_id ON domain BEGIN
+    "CREATE TRIGGER policy_change_domain_au AFTER UPDATE OF company_id ON domain BEGIN
        INSERT INTO policy_change (domain_id) VALUES (new.id); END",
     "CREATE TRIGGER policy_change_domain_ad AFTER DELETE ON domain BEGIN
        INSERT INTO policy_change (domain_id) VALUES (old.id); END",
@@ -49,7 +49,7 @@ const POSTGRES_UP: &[&str] = &[
        id BIGSERIAL PRIMARY KEY,
        at TIMESTAMPTZ NOT NULL DEFAULT now(),
        xid BIGINT NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
-       mailbox_id INTEGER, old_address TEXT, domain_id INTEGER, company_id INTEGER)",
+       mailbox_id INTEGER, old_address TEXT, domain_id INTEGER)",
     "CREATE INDEX policy_change_at ON policy_change (at)",
     "CREATE INDEX policy_change_xid ON policy_change (xid)",
     "CREATE FUNCTION policy_change_mailbox() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -85,7 +85,7 @@ const POSTGRES_UP: &[&str] = &[
        INSERT INTO policy_change (domain_id) VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
        RETURN NULL;
      END $$",
-    "CREATE TRIGGER policy_change_domain AFTER INSERT OR DELETE OR UPDATE OF name, company_id ON domain
+    "CREATE TRIGGER policy_change_domain AFTER INSERT OR DELETE OR UPDATE OF company_id ON domain
        FOR EACH ROW EXECUTE FUNCTION policy_change_domain()",
 ];
 

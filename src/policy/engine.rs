@@ -138,8 +138,9 @@ impl Engine {
             }
         };
         let login;
-        let via_webmail =
-            request.client_address.parse::<IpAddr>().is_ok_and(|ip| self.settings.is_webmail(ip));
+        // Parsed only when there are webmail hosts to compare with: most setups have none.
+        let via_webmail = !self.settings.webmail_networks.is_empty()
+            && request.client_address.parse::<IpAddr>().is_ok_and(|ip| self.settings.is_webmail(ip));
         // The sender is who signed in; a webmail host that relays without SASL vouches for the
         // envelope sender instead.
         let sender_key: &str = if !request.sasl_username.is_empty() {

@@ -143,7 +143,8 @@ async fn follow_once(
     }
     if db.get_database_backend() == DatabaseBackend::Postgres {
         follow_transactions(db, state, at).await?;
-    } else {
+    } else if latest > at.newest {
+        // SQLite numbers changes in commit order: nothing above the newest applied, nothing new.
         loop {
             let batch = changes::since(db, at.newest, PAGE).await?;
             apply(db, state, &batch).await?;

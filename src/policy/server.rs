@@ -187,7 +187,8 @@ pub async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
         if buf.is_empty() && *stop.borrow() {
             return;
         }
-        // One deadline for the whole request, however slowly its bytes trickle in.
+        // One deadline for the whole request, however slowly its bytes trickle in: set when its
+        // first bytes are in the buffer.
         let until = match (buf.is_empty(), deadline) {
             (true, _) => tokio::time::Instant::now() + IDLE_TIMEOUT,
             (false, Some(d)) => d,
@@ -208,11 +209,7 @@ pub async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
                 }
                 return;
             }
-            Ok(Ok(_)) => {
-                if deadline.is_none() && !buf.is_empty() {
-                    deadline = Some(tokio::time::Instant::now() + REQUEST_TIMEOUT);
-                }
-            }
+            Ok(Ok(_)) => {}
             Ok(Err(e)) => {
                 tracing::debug!(peer, error = %e, "policy connection failed");
                 return;

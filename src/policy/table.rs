@@ -1,4 +1,4 @@
-//! The policy service's memory: every hosted mailbox by address, and the hosted domains, kept
+//! The policy service's memory: every hosted mailbox by address, and each domain's company, kept
 //! current by `follow`. Decisions read it under a read lock held for one lookup; changes take
 //! the write lock for the few entries they touch, and a full load builds a new table aside and
 //! swaps it in, so no request ever waits for the database.
@@ -6,7 +6,7 @@ use crate::domain::{Service, ServiceSet, ServiceState};
 use crate::enforcement::MailboxPolicy;
 use crate::services::enforcement::snapshot::{DomainEntry, MailboxEntry};
 use hashbrown::{DefaultHashBuilder, HashTable};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::RwLock;
 use std::time::SystemTime;
@@ -48,8 +48,8 @@ pub struct MailboxTable {
     index: HashTable<u32>,
     hasher: DefaultHashBuilder,
     live: usize,
-    domains: HashMap<i32, (Box<str>, i32)>,
-    hosted: HashSet<Box<str>>,
+    /// Each domain's company, so that mailboxes follow a domain moved to another company.
+    domains: HashMap<i32, i32>,
 }
 
 impl std::fmt::Debug for MailboxTable {
@@ -128,11 +128,11 @@ impl MailboxTable {
         self.live -= 1;
     }
 
-    /// Replaces the hosted domains; mailboxes of a domain that moved to another company follow it.
+    /// Replaces the domains; mailboxes of a domain that moved to another company follow it.
     pub fn set_domains(&mut self, domains: Vec<DomainEntry>) {
         let moved: HashMap<i32, i32> = domains
             .iter()
-            .filter(|d| self.domains.get(&d.domain_id).is_some_and(|(_, company)| *company != d.company_id))
+            .filter(|d| self.domains.get(&d.domain_id).is_some_and(|company| *company != d.company_id))
             .map(|d| (d.domain_id, d.company_id))
             .collect();
         if !moved.is_empty() {
@@ -142,9 +142,7 @@ impl MailboxTable {
                 }
             }
         }
-        self.hosted = domains.iter().map(|d| d.name.to_ascii_lowercase().into_boxed_str()).collect();
-        self.domains =
-            domains.into_iter().map(|d| (d.domain_id, (d.name.into_boxed_str(), d.company_id))).collect();
+        self.domains = domains.into_iter().map(|d| (d.domain_id, d.company_id)).collect();
     }
 
     /// The hosted mailbox at `address` (any case).
@@ -161,11 +159,6 @@ impl MailboxTable {
             company_id: e.company_id,
             services: unpack(e.services),
         })
-    }
-
-    /// Is `domain` one of ours (any case)?
-    pub fn hosts_domain(&self, domain: &str) -> bool {
-        self.hosted.contains(domain.to_ascii_lowercase().as_str())
     }
 
     pub fn mailbox_count(&self) -> usize {

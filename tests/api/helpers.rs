@@ -282,6 +282,16 @@ pub async fn actor(db: &DatabaseConnection, admin_id: i32) -> mailadmin::authz::
     admins::load_actor(db, admin_id, "192.0.2.10".into()).await.unwrap().expect("fixture admin exists")
 }
 
+/// Switches `off` services of a mailbox off (disabled) and the others on, as Edit Mailbox does.
+pub async fn switch_off(db: &DatabaseConnection, mailbox_id: i32, off: &[mailadmin::domain::Service]) {
+    use mailadmin::domain::Service;
+    let wanted: Vec<(Service, bool)> = Service::ALL.into_iter().map(|s| (s, !off.contains(&s))).collect();
+    let display_name = DisplayName::parse("Test User").unwrap();
+    mailboxes::update(db, &admins::system_actor("test"), mailbox_id, display_name, &wanted)
+        .await
+        .expect("switch services off");
+}
+
 /// Soft-suspends Send Mail the way the complaint intake will: through the suspension service.
 pub async fn suspend_send_mail(db: &DatabaseConnection, mailbox_id: i32) {
     use mailadmin::domain::{Service, SuspensionReason};

@@ -58,20 +58,7 @@ db_tests! {
 
     async fn the_desk_reads_what_the_mail_server_refuses(app: TestApp) {
         let f = seed_fixture(&app.db).await;
-        let system = mailadmin::services::access::admins::system_actor("test");
-        let wanted: Vec<(Service, bool)> = Service::ALL
-            .into_iter()
-            .map(|s| (s, !matches!(s, Service::ReceiveMail | Service::WebmailSend)))
-            .collect();
-        mailadmin::services::hierarchy::mailboxes::update(
-            &app.db,
-            &system,
-            f.mailbox_a,
-            mailadmin::domain::DisplayName::parse("Anna").unwrap(),
-            &wanted,
-        )
-        .await
-        .unwrap();
+        switch_off(&app.db, f.mailbox_a, &[Service::ReceiveMail, Service::WebmailSend]).await;
         let client = app.signed_in("support").await;
         let page = client.get("/lookup?q=anna@alpha").await;
         assert_eq!(

@@ -2,7 +2,7 @@
 //! decisions that follow the dashboard within a second (on both databases; on PostgreSQL two
 //! policy services on one database both hear a change through LISTEN/NOTIFY).
 use crate::db_tests;
-use crate::helpers::{Backend, seed_fixture};
+use crate::helpers::{Backend, seed_fixture, switch_off};
 use mailadmin::domain::{DisplayName, Service};
 use mailadmin::policy::engine::PolicySettings;
 use mailadmin::policy::server::BindAddr;
@@ -142,15 +142,6 @@ pub async fn until_answer(address: &str, request: &str, want: &str, within: Dura
     }
 }
 
-async fn set_service(db: &DatabaseConnection, mailbox_id: i32, service: Service, on: bool) {
-    let system = admins::system_actor("test");
-    let wanted: Vec<(Service, bool)> =
-        Service::ALL.into_iter().map(|s| (s, if s == service { on } else { true })).collect();
-    mailboxes::update(db, &system, mailbox_id, DisplayName::parse("Test User").unwrap(), &wanted)
-        .await
-        .unwrap();
-}
-
 db_tests! {
     async fn a_suspension_refuses_sending_and_a_lift_in_the_dashboard_lets_it_send_within_a_second(app: TestApp) {
         let f = seed_fixture(&app.db).await;
@@ -201,7 +192,7 @@ db_tests! {
         assert_eq!(conn.ask(&inbound("anna@alpha.example")).await, DUNNO);
         assert_eq!(conn.ask(&inbound("nobody@alpha.example")).await, DUNNO, "unknown: Postfix's maps decide");
 
-        set_service(&app.db, f.mailbox_a, Service::ReceiveMail, false).await;
+        switch_off(&app.db, f.mailbox_a, &[Service::ReceiveMail]).await;
         until_answer(&policy.address, &inbound("anna@alpha.example"), RECEIVE_REFUSED, Duration::from_secs(1)).await;
         assert_eq!(conn.ask(&inbound("ANNA@Alpha.Example")).await, RECEIVE_REFUSED);
         // An address extension is the same mailbox (Postfix's recipient_delimiter).
@@ -222,14 +213,14 @@ db_tests! {
             password: mailadmin::services::common::passwords::Secret::new("mailbox-password".into()),
         };
         let created = mailboxes::create(&app.db, &system, f.domain_a, new).await.unwrap();
-        set_service(&app.db, created.id, Service::ReceiveMail, false).await;
+        switch_off(&app.db, created.id, &[Service::ReceiveMail]).await;
         until_answer(&policy.address, &inbound("newbie@alpha.example"), RECEIVE_REFUSED, Duration::from_secs(1)).await;
     }
 
     async fn webmail_needs_send_via_webmail_and_its_api_says_the_same(app: TestApp) {
         let f = seed_fixture(&app.db).await;
         let policy = spawn_policy(&app.db, true).await;
-        set_service(&app.db, f.mailbox_a, Service::WebmailSend, false).await;
+        switch_off(&app.db, f.mailbox_a, &[Service::WebmailSend]).await;
         let from_webmail = rcpt("anna@alpha.example", "anna@alpha.example", "x@elsewhere.test", super::WEBMAIL_CLIENT);
         until_answer(&policy.address, &from_webmail, SEND_REFUSED, Duration::from_secs(1)).await;
         let mut conn = Conn::open(&policy.address).await;
@@ -394,7 +385,7 @@ async fn a_change_committed_late_on_postgresql_is_not_missed() {
         .await
         .unwrap();
     // …while a later change (a higher id) commits, and a policy service loads everything.
-    set_service(&app.db, f.mailbox_a2, Service::ReceiveMail, false).await;
+    switch_off(&app.db, f.mailbox_a2, &[Service::ReceiveMail]).await;
     let policy = spawn_policy(&app.db, true).await;
     let mut conn = Conn::open(&policy.address).await;
     assert_eq!(conn.ask(&inbound("otto@alpha2.example")).await, RECEIVE_REFUSED);

@@ -4,9 +4,7 @@
 use crate::db_tests;
 use crate::helpers::seed_fixture;
 use crate::policy::{Policy, spawn_policy};
-use mailadmin::domain::{DisplayName, Service};
-use mailadmin::services::access::admins;
-use mailadmin::services::hierarchy::mailboxes;
+use mailadmin::domain::Service;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
@@ -106,12 +104,7 @@ db_tests! {
     async fn postfix_obeys_the_dashboard(app: TestApp) {
         let f = seed_fixture(&app.db).await;
         crate::helpers::suspend_send_mail(&app.db, f.mailbox_a).await;
-        let system = admins::system_actor("test");
-        let wanted: Vec<(Service, bool)> =
-            Service::ALL.into_iter().map(|s| (s, s != Service::ReceiveMail)).collect();
-        mailboxes::update(&app.db, &system, f.mailbox_a2, DisplayName::parse("Otto").unwrap(), &wanted)
-            .await
-            .unwrap();
+        crate::helpers::switch_off(&app.db, f.mailbox_a2, &[Service::ReceiveMail]).await;
         let policy = spawn_policy(&app.db, true).await;
         let stack = MailStack::start(&policy, &["anna@alpha.example", "otto@alpha2.example", "bert@beta.example"]);
         let submission = stack.port("SUBMISSION_PORT").to_owned();

@@ -11,7 +11,6 @@ pub struct PolicyChange {
     /// A mailbox's address before the change (renamed or deleted mailboxes).
     pub old_address: Option<String>,
     pub domain_id: Option<i32>,
-    pub company_id: Option<i32>,
     /// PostgreSQL: the transaction that wrote it (0 on SQLite).
     pub xid: i64,
 }
@@ -48,7 +47,7 @@ pub async fn since_transaction(
     limit: u32,
 ) -> Result<(Vec<PolicyChange>, i64), ServiceError> {
     let query = format!(
-        "SELECT c.id, c.mailbox_id, c.old_address, c.domain_id, c.company_id, c.xid, s.x \
+        "SELECT c.id, c.mailbox_id, c.old_address, c.domain_id, c.xid, s.x \
          FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x) s \
          LEFT JOIN policy_change c ON c.xid >= ? AND c.id > ? \
          ORDER BY c.id LIMIT {limit}"
@@ -68,7 +67,6 @@ pub async fn since_transaction(
                 mailbox_id: row.try_get("", "mailbox_id")?,
                 old_address: row.try_get("", "old_address")?,
                 domain_id: row.try_get("", "domain_id")?,
-                company_id: row.try_get("", "company_id")?,
                 xid: row.try_get("", "xid")?,
             });
         }
@@ -83,7 +81,7 @@ pub async fn since(
     limit: u32,
 ) -> Result<Vec<PolicyChange>, ServiceError> {
     let query = format!(
-        "SELECT id, mailbox_id, old_address, domain_id, company_id FROM policy_change \
+        "SELECT id, mailbox_id, old_address, domain_id FROM policy_change \
          WHERE id > ? ORDER BY id LIMIT {limit}"
     );
     let rows =
@@ -95,7 +93,6 @@ pub async fn since(
                 mailbox_id: row.try_get("", "mailbox_id")?,
                 old_address: row.try_get("", "old_address")?,
                 domain_id: row.try_get("", "domain_id")?,
-                company_id: row.try_get("", "company_id")?,
                 xid: 0,
             })
         })

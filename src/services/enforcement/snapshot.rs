@@ -16,11 +16,10 @@ pub struct MailboxEntry {
     pub services: ServiceSet,
 }
 
-/// One hosted domain.
+/// One hosted domain and its company.
 #[derive(Debug, Clone)]
 pub struct DomainEntry {
     pub domain_id: i32,
-    pub name: String,
     pub company_id: i32,
 }
 
@@ -84,22 +83,18 @@ pub async fn mailboxes_by_id(
     Ok(found)
 }
 
-/// Every hosted domain.
+/// Every hosted domain's company.
 pub async fn domains(db: &DatabaseConnection) -> Result<Vec<DomainEntry>, ServiceError> {
     let rows = db
         .query_all_raw(sql::statement(
             db.get_database_backend(),
-            "SELECT id, name, company_id FROM domain ORDER BY id",
+            "SELECT id, company_id FROM domain ORDER BY id",
             vec![],
         ))
         .await?;
     rows.iter()
         .map(|row| {
-            Ok(DomainEntry {
-                domain_id: row.try_get("", "id")?,
-                name: row.try_get("", "name")?,
-                company_id: row.try_get("", "company_id")?,
-            })
+            Ok(DomainEntry { domain_id: row.try_get("", "id")?, company_id: row.try_get("", "company_id")? })
         })
         .collect::<Result<_, sea_orm::DbErr>>()
         .map_err(ServiceError::from)

@@ -179,33 +179,43 @@ pub async fn set_password(
     id: i32,
     password: Secret,
 ) -> Result<(), ServiceError> {
-    let (model, view) = load(db, id).await?;
+    let (_, view) = load(db, id).await?;
     authorize(actor, Action::ManageMailboxes, view.place())?;
     let hash = passwords::hash(password).await?;
     let txn = crate::services::common::begin_write(db).await?;
+    set_password_in(&txn, actor, &view, hash).await?;
+    txn.commit().await?;
+    tracing::info!(mailbox_id = id, actor = %actor.login, "mailbox password set");
+    Ok(())
+}
+
+/// Stores a new password hash inside `txn`, audited (the hash is never in the audit log).
+pub(crate) async fn set_password_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    mailbox: &Mailbox,
+    hash: String,
+) -> Result<(), ServiceError> {
     mailbox::Entity::update_many()
         .col_expr(mailbox::Column::PasswordHash, sea_orm::sea_query::Expr::value(hash))
         .col_expr(mailbox::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
-        .filter(mailbox::Column::Id.eq(model.id))
-        .exec(&txn)
+        .filter(mailbox::Column::Id.eq(mailbox.id))
+        .exec(txn)
         .await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         Change {
-            company_id: Some(view.domain.company_id),
+            company_id: Some(mailbox.domain.company_id),
             object_kind: "mailbox",
-            object_id: Some(id),
-            object_label: &view.address,
+            object_id: Some(mailbox.id),
+            object_label: &mailbox.address,
             action: "password",
             before: json!(null),
             after: json!({ "password": "changed" }),
         },
     )
-    .await?;
-    txn.commit().await?;
-    tracing::info!(mailbox_id = id, actor = %actor.login, "mailbox password set");
-    Ok(())
+    .await
 }
 
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<Mailbox, ServiceError> {

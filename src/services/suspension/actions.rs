@@ -4,13 +4,12 @@
 use super::transitions::{lift_in, lock_mailbox, suspend_in, with_linked};
 use crate::authz::{Action, Actor};
 use crate::domain::{LiftKind, Service, ServiceState, SuspensionReason};
-use crate::entity::mailbox;
 use crate::services::audit::{self, Change};
 use crate::services::common::passwords::{self, Secret};
 use crate::services::common::{FieldErrors, ServiceError, begin_write};
 use crate::services::hierarchy::mailboxes::{self, Mailbox};
 use crate::services::hierarchy::service_columns::services_of;
-use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde_json::json;
 
 fn keys(services: &[Service]) -> Vec<&'static str> {
@@ -138,7 +137,7 @@ pub async fn educate_and_lift(
         None => None,
     };
     let txn = begin_write(db).await?;
-    let (model, lifted) = lift_in(
+    let (_, lifted) = lift_in(
         &txn,
         &actor.login,
         mailbox_id,
@@ -149,25 +148,7 @@ pub async fn educate_and_lift(
     .await?;
     audit_lift(&txn, actor, &mailbox, &lifted, LiftKind::EducatedAndLifted, Some(note.trim())).await?;
     if let Some(hash) = hash {
-        mailbox::Entity::update_many()
-            .col_expr(mailbox::Column::PasswordHash, sea_orm::sea_query::Expr::value(hash))
-            .filter(mailbox::Column::Id.eq(model.id))
-            .exec(&txn)
-            .await?;
-        audit::record(
-            &txn,
-            actor,
-            Change {
-                company_id: Some(mailbox.domain.company_id),
-                object_kind: "mailbox",
-                object_id: Some(mailbox.id),
-                object_label: &mailbox.address,
-                action: "password",
-                before: json!(null),
-                after: json!({ "password": "changed" }),
-            },
-        )
-        .await?;
+        mailboxes::set_password_in(&txn, actor, &mailbox, hash).await?;
     }
     txn.commit().await?;
     tracing::info!(mailbox_id, actor = %actor.login, "user educated, suspension lifted");

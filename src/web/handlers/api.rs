@@ -25,7 +25,7 @@ fn refuse(status: StatusCode, reason: &str) -> HttpResponse {
 
 fn internal(error: ServiceError) -> HttpResponse {
     let reference = format!("{:08x}", rand::random::<u32>());
-    tracing::error!(reference, cause = %error, "complaint intake failed");
+    tracing::error!(reference, cause = %error, "API request failed");
     refuse(
         StatusCode::SERVICE_UNAVAILABLE,
         &format!("temporary failure, retry later (reference {reference})"),
