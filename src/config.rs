@@ -91,6 +91,7 @@ impl Default for EnforcementArgs {
             send_refused: crate::enforcement::DEFAULT_SEND_REFUSED.into(),
             receive_refused: crate::enforcement::DEFAULT_RECEIVE_REFUSED.into(),
             webmail_networks: Vec::new(),
+            limit_deferred: crate::enforcement::limits::DEFAULT_LIMIT_DEFERRED.into(),
         }
     }
 }
@@ -113,6 +114,11 @@ pub struct EnforcementArgs {
     /// submit needs *Send via Webmail* as well as *Send Mail*.
     #[arg(long, env = "MAILADMIN_WEBMAIL_NETWORKS", value_delimiter = ',')]
     pub webmail_networks: Vec<String>,
+
+    /// The action for a recipient over its sender's outbound limit, when the company pauses
+    /// such senders: a temporary refusal (the client retries later), generic on purpose.
+    #[arg(long, env = "MAILADMIN_POLICY_LIMIT_DEFERRED", default_value = crate::enforcement::limits::DEFAULT_LIMIT_DEFERRED)]
+    pub limit_deferred: String,
 }
 
 /// Settings of `mailadmin policy`.
@@ -149,4 +155,8 @@ pub struct PolicyArgs {
 
     #[command(flatten)]
     pub enforcement: EnforcementArgs,
+
+    /// Where notices of limit breaches go and the link they carry (as for `serve`).
+    #[command(flatten)]
+    pub intake: IntakeArgs,
 }

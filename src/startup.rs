@@ -37,6 +37,10 @@ impl Application {
                 "" => "Sending failed".to_owned(),
                 words => words.to_owned(),
             },
+            limit_deferred_message: match crate::policy::protocol::action_text(&enforcement.limit_deferred) {
+                "" => "Try again later".to_owned(),
+                words => words.to_owned(),
+            },
         };
         let server = crate::web::server(listener, db, key, web.secure_cookies, intake, enforcement)?;
         Ok(Self { address, server })

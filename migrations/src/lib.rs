@@ -12,6 +12,7 @@ mod m20261124_000007_create_audit_log;
 mod m20261124_000008_create_complaints;
 mod m20261125_000009_index_sign_ins;
 mod m20261202_000010_create_policy_changes;
+mod m20261202_000011_create_sending_limits;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_create_complaints::Migration),
             Box::new(m20261125_000009_index_sign_ins::Migration),
             Box::new(m20261202_000010_create_policy_changes::Migration),
+            Box::new(m20261202_000011_create_sending_limits::Migration),
         ]
     }
 }

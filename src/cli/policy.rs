@@ -5,6 +5,7 @@ use crate::policy::PolicyService;
 use crate::policy::engine::PolicySettings;
 use crate::policy::protocol::check_action;
 use crate::policy::server::BindAddr;
+use crate::services::notices::outbox::NoticeSettings;
 use sea_orm::DatabaseConnection;
 
 /// What `mailadmin policy --help` prints after the flags: the lines Postfix needs.
@@ -38,6 +39,7 @@ pub fn settings(
         ("--send-refused", enforcement.send_refused.as_str()),
         ("--receive-refused", enforcement.receive_refused.as_str()),
         ("--fallback", fallback),
+        ("--limit-deferred", enforcement.limit_deferred.as_str()),
     ] {
         check_action(action).map_err(|e| CommandError::Usage(format!("{flag}: {e}")))?;
     }
@@ -54,6 +56,7 @@ pub fn settings(
     Ok(PolicySettings {
         send_refused: enforcement.send_refused.clone(),
         receive_refused: enforcement.receive_refused.clone(),
+        limit_deferred: enforcement.limit_deferred.clone(),
         fallback: fallback.to_owned(),
         webmail_networks,
         login_domain: login_domain.map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase()),
@@ -73,8 +76,14 @@ pub async fn run(db: DatabaseConnection, args: PolicyArgs) -> Result<(), Command
     if binds.is_empty() {
         return Err(CommandError::Usage("--bind: give at least one HOST:PORT or unix:PATH".into()));
     }
-    let service =
-        PolicyService::build(db, &binds, settings).await.map_err(|e| CommandError::Failed(e.to_string()))?;
+    let notices = NoticeSettings {
+        platform_address: args.intake.platform_abuse_address.clone(),
+        public_url: args.intake.public_url.clone().unwrap_or_else(|| "http://127.0.0.1:8080/".into()),
+    };
+    let service = PolicyService::build(db, &binds, settings)
+        .await
+        .map_err(|e| CommandError::Failed(e.to_string()))?
+        .with_notices(notices);
     for addr in service.addresses() {
         println!("Policy service listening on {addr}");
     }

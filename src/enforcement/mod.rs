@@ -7,9 +7,14 @@
 //!   by SMTP or webmail; the user gets only a generic error, never the reason;
 //! - from a webmail host, *Send via Webmail* must be enabled as well;
 //! - a hosted mailbox whose *Receive Mail* is not enabled refuses mail at RCPT;
+//! - a hosted sender at a limit (`limits`) gets what its company chose: a temporary refusal, a
+//!   suspension, or its mail let through with an alert;
 //! - anything else is left to the mail server's own restrictions (`DUNNO`, never `OK`, which
 //!   would skip the provider's later checks).
+pub mod limits;
+
 use crate::domain::{ServiceSet, ServiceState};
+use limits::{BreachAction, LimitKind, Limits, Usage};
 
 /// The default refusal for a sender (Postfix access(5) action): generic, the reason is not told.
 pub const DEFAULT_SEND_REFUSED: &str = "554 5.7.1 Sending failed";
@@ -72,6 +77,18 @@ pub struct Question<'a> {
     /// The hosted mailbox the recipient address names, at RCPT (`None`: not one of ours, or
     /// several recipients at DATA).
     pub recipient: Option<&'a MailboxPolicy>,
+    /// A hosted sender's limits and counts, at RCPT (`None`: nothing to count).
+    pub sending: Option<SendingCheck>,
+}
+
+/// What the limits need to know about one recipient of a hosted sender.
+#[derive(Debug, Clone, Copy)]
+pub struct SendingCheck {
+    pub limits: Limits,
+    pub usage: Usage,
+    /// The recipient is at a domain hosted here.
+    pub internal: bool,
+    pub breach: BreachAction,
 }
 
 /// Why sending is refused. Kept for logs, the webmail API and the dashboard; the user is only
@@ -103,6 +120,19 @@ pub enum Verdict {
     RefuseSend(SendRefusal),
     /// The recipient's *Receive Mail* is not enabled.
     RefuseRecipient,
+    /// One more recipient would pass a limit; `action` says what the company wants done.
+    OverLimit {
+        kind: LimitKind,
+        limit: u32,
+        action: BreachAction,
+    },
+}
+
+impl Verdict {
+    /// Whether the mail server goes on with this recipient (so it counts against the limits).
+    pub fn lets_through(&self) -> bool {
+        matches!(self, Verdict::Dunno | Verdict::OverLimit { action: BreachAction::Alert, .. })
+    }
 }
 
 /// May this mailbox send now (through webmail if `via_webmail`)?
@@ -135,6 +165,12 @@ pub fn decide(question: &Question<'_>) -> Verdict {
         && recipient.services.receive_mail != ServiceState::Enabled
     {
         return Verdict::RefuseRecipient;
+    }
+    if question.stage == Stage::Rcpt
+        && let Some(check) = question.sending
+        && let Some((kind, limit)) = limits::over_limit(&check.limits, &check.usage, check.internal)
+    {
+        return Verdict::OverLimit { kind, limit, action: check.breach };
     }
     Verdict::Dunno
 }

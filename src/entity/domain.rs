@@ -10,6 +10,10 @@ pub struct Model {
     pub mailbox_count: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Outbound limits (NULL: inherit); see `crate::enforcement::limits`.
+    pub limit_daily: Option<i32>,
+    pub limit_external_hourly: Option<i32>,
+    pub limit_internal_hourly: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

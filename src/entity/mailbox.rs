@@ -20,6 +20,12 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Overrides the company's complaint allowance for this mailbox.
     pub complaint_allowance: Option<i32>,
+    /// Outbound limits (NULL: inherit); see `crate::enforcement::limits`.
+    pub limit_daily: Option<i32>,
+    pub limit_external_hourly: Option<i32>,
+    pub limit_internal_hourly: Option<i32>,
+    /// The last lift of Send Mail: sending is counted from here, probation runs from here.
+    pub send_lifted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,8 @@ pub struct Model {
     pub ended_by: Option<String>,
     pub end_kind: Option<String>,
     pub end_note: Option<String>,
+    /// Started while the mailbox was on probation after a lift.
+    pub in_probation: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

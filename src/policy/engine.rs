@@ -1,9 +1,12 @@
 //! One policy request in, one action out: reads the request, finds the mailboxes it names in the
-//! table, asks [`crate::enforcement::decide`] and turns the verdict into the configured action.
-//! Counts decisions by kind and their latency for the periodic log line.
+//! table, reads the sender's counts, asks [`crate::enforcement::decide`] and turns the verdict
+//! into the configured action; a recipient let through is counted. Counts decisions by kind and
+//! their latency for the periodic log line.
+use super::counters::{Breach, SendingCounters};
 use super::protocol::{self, Malformed};
 use super::table::PolicyState;
-use crate::enforcement::{self, Question, Stage, Submitter, Verdict};
+use crate::enforcement::limits::{self, BreachAction};
+use crate::enforcement::{self, Question, SendingCheck, Stage, Submitter, Verdict};
 use ipnet::IpNet;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -18,6 +21,8 @@ pub struct PolicySettings {
     pub send_refused: String,
     /// For a recipient whose *Receive Mail* is not enabled.
     pub receive_refused: String,
+    /// For a recipient over a sender's limit when its company defers (temporary, generic).
+    pub limit_deferred: String,
     /// Before the first load of the table (the database has never answered).
     pub fallback: String,
     /// Client addresses of the webmail hosts.
@@ -50,14 +55,16 @@ pub enum Kind {
     RefuseRecipient = 2,
     Fallback = 3,
     Malformed = 4,
+    OverLimit = 5,
 }
 
-const KINDS: [(&str, Kind); 5] = [
+const KINDS: [(&str, Kind); 6] = [
     ("dunno", Kind::Dunno),
     ("refuse_send", Kind::RefuseSend),
     ("refuse_recipient", Kind::RefuseRecipient),
     ("fallback", Kind::Fallback),
     ("malformed", Kind::Malformed),
+    ("over_limit", Kind::OverLimit),
 ];
 
 /// Upper bounds of the latency buckets, in microseconds.
@@ -65,7 +72,7 @@ const BUCKETS_US: [u64; 10] = [5, 10, 25, 50, 100, 250, 500, 1_000, 2_000, u64::
 
 #[derive(Debug, Default)]
 pub struct Stats {
-    kinds: [AtomicU64; 5],
+    kinds: [AtomicU64; 6],
     latency: [AtomicU64; 10],
     /// SASL logins that name no mailbox of ours: a Dovecot that strips the domain without
     /// `--login-domain` set would let every suspended user send, so this is worth a look.
@@ -117,17 +124,37 @@ pub struct StatsLine {
 
 pub struct Engine {
     pub state: Arc<PolicyState>,
+    pub counters: Arc<SendingCounters>,
     pub settings: PolicySettings,
     pub stats: Stats,
 }
 
+/// What the engine answers a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply<'a> {
+    Action(&'a str),
+    /// This instance holds as many unshared counts of the sender as it may: ask again after
+    /// the next flush (see [`super::counters`]).
+    AfterFlush,
+}
+
+/// What the table says of one request, copied out so the lock is held for lookups only.
+struct Looked {
+    sender: Option<enforcement::MailboxPolicy>,
+    recipient: Option<enforcement::MailboxPolicy>,
+    rules: Option<super::table::SenderRules>,
+    internal: bool,
+}
+
 impl Engine {
     pub fn new(state: Arc<PolicyState>, settings: PolicySettings) -> Self {
-        Self { state, settings, stats: Stats::default() }
+        Self { state, counters: Arc::new(SendingCounters::default()), settings, stats: Stats::default() }
     }
 
-    /// The action for one raw request (its bytes up to the empty line).
-    pub fn answer(&self, raw: &[u8]) -> Result<&str, Malformed> {
+    /// The action for one raw request (its bytes up to the empty line). With `may_wait`, a
+    /// request from a sender this instance may not count further without sharing first is
+    /// answered [`Reply::AfterFlush`]; without, it is decided and counted anyway.
+    pub fn answer(&self, raw: &[u8], may_wait: bool) -> Result<Reply<'_>, Malformed> {
         let started = Instant::now();
         let text = protocol::text(raw);
         let request = match protocol::parse(&text) {
@@ -157,18 +184,14 @@ impl Engine {
             ""
         };
         let stage = Stage::parse(request.protocol_state);
-        let verdict = self.state.read(|table| {
+        let now = chrono::Utc::now();
+        let looked = self.state.read(|table| {
             let sender = if sender_key.is_empty() { None } else { table.mailbox(sender_key) };
-            let submitter = match &sender {
-                Some(mailbox) => Submitter::Hosted { mailbox, via_webmail },
-                None => {
-                    if !request.sasl_username.is_empty() {
-                        self.stats.unknown_logins.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Submitter::Other
-                }
-            };
-            let recipient = if stage == Stage::Rcpt && !request.recipient.is_empty() {
+            if sender.is_none() && !request.sasl_username.is_empty() {
+                self.stats.unknown_logins.fetch_add(1, Ordering::Relaxed);
+            }
+            let at_rcpt = stage == Stage::Rcpt && !request.recipient.is_empty();
+            let recipient = if at_rcpt {
                 table.mailbox(request.recipient).or_else(|| {
                     let (local, domain) = self.settings.without_extension(request.recipient)?;
                     table.mailbox(&format!("{local}@{domain}"))
@@ -176,16 +199,85 @@ impl Engine {
             } else {
                 None
             };
-            enforcement::decide(&Question { stage, submitter, recipient: recipient.as_ref() })
+            // Only a hosted sender's recipients are counted, at RCPT.
+            let rules = sender.as_ref().filter(|_| at_rcpt).map(|m| table.sender_rules(m, now));
+            let internal = rules.is_some() && (recipient.is_some() || table.is_internal(request.recipient));
+            Looked { sender, recipient, rules, internal }
         });
+        let Some(looked) = looked else {
+            self.stats.record(Kind::Fallback, started);
+            return Ok(Reply::Action(&self.settings.fallback));
+        };
+        let bucket = limits::bucket_of(now);
+        let sending = match (&looked.sender, looked.rules) {
+            (Some(sender), Some(rules)) => {
+                let (usage, unshared) = self.counters.usage(sender.mailbox_id, bucket, rules.counted_from);
+                let allowance = self.unshared_allowance(&rules.limits, looked.internal);
+                if may_wait && unshared >= allowance {
+                    self.counters.flush_wanted.notify_one();
+                    return Ok(Reply::AfterFlush);
+                }
+                Some(SendingCheck {
+                    limits: rules.limits,
+                    usage,
+                    internal: looked.internal,
+                    breach: rules.breach,
+                })
+            }
+            _ => None,
+        };
+        let submitter = match &looked.sender {
+            Some(mailbox) => Submitter::Hosted { mailbox, via_webmail },
+            None => Submitter::Other,
+        };
+        let verdict = enforcement::decide(&Question {
+            stage,
+            submitter,
+            recipient: looked.recipient.as_ref(),
+            sending,
+        });
+        if let (Some(sender), Some(check)) = (&looked.sender, sending) {
+            if verdict.lets_through() {
+                let unshared = self.counters.count(sender.mailbox_id, bucket, check.internal);
+                if unshared >= self.unshared_allowance(&check.limits, check.internal) {
+                    self.counters.flush_wanted.notify_one();
+                }
+            }
+            if let Verdict::OverLimit { kind, limit, .. } = verdict {
+                self.counters.breached(Breach {
+                    mailbox_id: sender.mailbox_id,
+                    kind,
+                    limit,
+                    counted: check.usage.counted(kind),
+                    slot: limits::breach_slot(kind, bucket, looked.rules.and_then(|r| r.counted_from)),
+                });
+            }
+        }
         let (kind, action) = match verdict {
-            None => (Kind::Fallback, self.settings.fallback.as_str()),
-            Some(Verdict::Dunno) => (Kind::Dunno, "DUNNO"),
-            Some(Verdict::RefuseSend(_)) => (Kind::RefuseSend, self.settings.send_refused.as_str()),
-            Some(Verdict::RefuseRecipient) => (Kind::RefuseRecipient, self.settings.receive_refused.as_str()),
+            Verdict::Dunno => (Kind::Dunno, "DUNNO"),
+            Verdict::RefuseSend(_) => (Kind::RefuseSend, self.settings.send_refused.as_str()),
+            Verdict::RefuseRecipient => (Kind::RefuseRecipient, self.settings.receive_refused.as_str()),
+            Verdict::OverLimit { action: BreachAction::Defer, .. } => {
+                (Kind::OverLimit, self.settings.limit_deferred.as_str())
+            }
+            // Suspended from this recipient on: refused like any suspended sender.
+            Verdict::OverLimit { action: BreachAction::Suspend, .. } => {
+                (Kind::OverLimit, self.settings.send_refused.as_str())
+            }
+            Verdict::OverLimit { action: BreachAction::Alert, .. } => (Kind::OverLimit, "DUNNO"),
         };
         self.stats.record(kind, started);
-        if let Some(Verdict::RefuseSend(why)) = verdict {
+        if let Verdict::OverLimit { kind, limit, action } = verdict {
+            tracing::info!(
+                sasl_username = request.sasl_username,
+                sender = request.sender,
+                limit_kind = kind.as_str(),
+                limit,
+                action = action.as_str(),
+                "sender over a limit"
+            );
+        }
+        if let Verdict::RefuseSend(why) = verdict {
             tracing::info!(
                 sasl_username = request.sasl_username,
                 sender = request.sender,
@@ -194,6 +286,16 @@ impl Engine {
                 "sending refused"
             );
         }
-        Ok(action)
+        Ok(Reply::Action(action))
+    }
+
+    /// How many recipients of one sender this instance may count before sharing them: the
+    /// smallest of the limits this recipient counts against decides.
+    fn unshared_allowance(&self, l: &limits::Limits, internal: bool) -> u32 {
+        let hourly = if internal { l.internal_hourly } else { l.external_hourly };
+        match [l.daily, hourly].into_iter().flatten().min() {
+            Some(limit) => limits::unshared_allowance(limit, self.counters.instances()),
+            None => u32::MAX,
+        }
     }
 }

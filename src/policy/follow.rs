@@ -53,7 +53,7 @@ async fn full_load(db: &DatabaseConnection, state: &PolicyState) -> Result<Posit
     // Sized once (a little room for growth): growing a million-entry index doubles it for a while.
     let expected = snapshot::mailbox_count(db).await? as usize;
     let mut table = MailboxTable::with_capacity(expected + expected / 16 + 1024);
-    table.set_domains(snapshot::domains(db).await?);
+    table.set_rules(snapshot::domains(db).await?, snapshot::companies(db).await?);
     let mut after = 0;
     loop {
         let page = snapshot::mailboxes_after(db, after, PAGE).await?;
@@ -104,8 +104,12 @@ async fn apply(
     mailbox_ids.sort_unstable();
     mailbox_ids.dedup();
     let entries = snapshot::mailboxes_by_id(db, &mailbox_ids).await?;
-    let domains =
-        if fresh.iter().any(|c| c.domain_id.is_some()) { Some(snapshot::domains(db).await?) } else { None };
+    // A company's change is logged as a change of each of its domains: both are reloaded.
+    let rules = if fresh.iter().any(|c| c.domain_id.is_some()) {
+        Some((snapshot::domains(db).await?, snapshot::companies(db).await?))
+    } else {
+        None
+    };
     state.update(|table| {
         for change in fresh {
             if let (Some(id), Some(old)) = (change.mailbox_id, change.old_address.as_deref()) {
@@ -115,8 +119,8 @@ async fn apply(
         for entry in entries {
             table.insert(entry);
         }
-        if let Some(domains) = domains {
-            table.set_domains(domains);
+        if let Some((domains, companies)) = rules {
+            table.set_rules(domains, companies);
         }
     });
     Ok(())

@@ -4,13 +4,16 @@
 //! [`protocol`] reads and writes the wire format (pure); [`engine`] turns a request into an
 //! action through [`crate::enforcement`]; [`table`] is the in-memory state every decision reads
 //! and [`follow`] keeps it current from the database; [`server`] owns the sockets.
+pub mod counters;
 pub mod engine;
+pub mod flusher;
 pub mod follow;
 pub mod protocol;
 pub mod server;
 pub mod status;
 pub mod table;
 
+use crate::services::notices::outbox::NoticeSettings;
 use engine::{Engine, PolicySettings};
 use sea_orm::DatabaseConnection;
 use server::{BindAddr, Listener};
@@ -29,6 +32,7 @@ pub struct PolicyService {
     db: DatabaseConnection,
     stop: Arc<watch::Sender<bool>>,
     status: Option<std::net::TcpListener>,
+    notices: NoticeSettings,
 }
 
 /// Stops a running [`PolicyService`]: listeners close at once, connections after the request
@@ -58,7 +62,11 @@ impl PolicyService {
         }
         let engine = Arc::new(Engine::new(Arc::new(PolicyState::default()), settings));
         let (stop, _) = watch::channel(false);
-        Ok(Self { listeners, engine, db, stop: Arc::new(stop), status: None })
+        let notices = NoticeSettings {
+            platform_address: "abuse@localhost".into(),
+            public_url: "http://127.0.0.1:8080/".into(),
+        };
+        Ok(Self { listeners, engine, db, stop: Arc::new(stop), status: None, notices })
     }
 
     /// Where it listens, as Postfix's `check_policy_service` names it.
@@ -68,6 +76,16 @@ impl PolicyService {
 
     pub fn state(&self) -> Arc<PolicyState> {
         self.engine.state.clone()
+    }
+
+    /// Where breach notices go and the dashboard link they carry.
+    pub fn with_notices(mut self, notices: NoticeSettings) -> Self {
+        self.notices = notices;
+        self
+    }
+
+    pub fn counters(&self) -> Arc<counters::SendingCounters> {
+        self.engine.counters.clone()
     }
 
     /// Also serve `GET /healthz` (see [`status`]) on this address.
@@ -95,6 +113,9 @@ impl PolicyService {
         let mut tasks = tokio::task::JoinSet::new();
         tasks.spawn(follow::run(self.db.clone(), self.engine.state.clone()));
         tasks.spawn(log_stats(self.engine.clone()));
+        let flusher =
+            flusher::Flusher::new(self.db.clone(), self.engine.counters.clone(), self.notices.clone());
+        let flushing = tokio::spawn(flusher.run(self.stop.subscribe()));
         let mut status_server = None;
         if let Some(listener) = self.status {
             match status::server(listener, self.engine.state.clone()) {
@@ -117,6 +138,10 @@ impl PolicyService {
             handle.stop(false).await;
         }
         tasks.abort_all();
+        // The counts of the last second go to the database before the process ends.
+        if tokio::time::timeout(Duration::from_secs(3), flushing).await.is_err() {
+            tracing::warn!("the last sending counts could not be written in time");
+        }
     }
 }
 

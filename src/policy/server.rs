@@ -3,7 +3,7 @@
 //! request's end, ask the engine, write the reply, read on. A client that sends garbage, more
 //! than 64 kB, or stalls mid-request is logged, answered with the fallback action where it
 //! waits for an answer, and closed — never an accidental accept, never a stuck task.
-use super::engine::Engine;
+use super::engine::{Engine, Reply};
 use super::protocol::{self, MAX_REQUEST_BYTES};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +15,8 @@ use tokio::sync::watch;
 /// A connection with no request under way may stay this long. Longer than Postfix's own
 /// `smtpd_policy_service_max_idle` (300 s), so Postfix is the one that closes idle connections.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(330);
+/// The longest a request waits for its sender's counts to be shared.
+pub const FLUSH_WAIT: Duration = Duration::from_secs(1);
 /// A request begun must be complete within this long (Postfix writes one in one go).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -150,8 +152,16 @@ pub async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
             if end > MAX_REQUEST_BYTES {
                 break; // refused below, as an over-long request
             }
-            match engine.answer(&buf[..end]) {
-                Ok(action) => protocol::write_reply(&mut out, action),
+            let mut answer = engine.answer(&buf[..end], true);
+            if let Ok(Reply::AfterFlush) = answer {
+                // A sender this instance counted as far as it may alone: its counts are being
+                // shared; decide once they are (or after a second, with the database slow).
+                let _ = tokio::time::timeout(FLUSH_WAIT, engine.counters.next_flush()).await;
+                answer = engine.answer(&buf[..end], false);
+            }
+            match answer {
+                Ok(Reply::Action(action)) => protocol::write_reply(&mut out, action),
+                Ok(Reply::AfterFlush) => protocol::write_reply(&mut out, &engine.settings.fallback),
                 Err(malformed) => {
                     tracing::warn!(peer, problem = %malformed, "malformed policy request; connection closed");
                     return refuse(&mut stream, &mut out, &engine).await;
@@ -250,11 +260,20 @@ mod tests {
         let mut table = MailboxTable::default();
         let services = ServiceSet { send_mail: ServiceState::Suspended, ..ServiceSet::default() };
         let address = "anna@alpha.example".to_owned();
-        table.insert(MailboxEntry { mailbox_id: 1, address, domain_id: 1, company_id: 1, services });
+        table.insert(MailboxEntry {
+            mailbox_id: 1,
+            address,
+            domain_id: 1,
+            company_id: 1,
+            services,
+            limits: Default::default(),
+            send_lifted_at: None,
+        });
         state.replace(table);
         let settings = PolicySettings {
             send_refused: crate::enforcement::DEFAULT_SEND_REFUSED.into(),
             receive_refused: crate::enforcement::DEFAULT_RECEIVE_REFUSED.into(),
+            limit_deferred: crate::enforcement::limits::DEFAULT_LIMIT_DEFERRED.into(),
             fallback: crate::enforcement::DEFAULT_FALLBACK.into(),
             webmail_networks: Vec::new(),
             login_domain: None,

@@ -1,12 +1,14 @@
-//! The policy service's memory: every hosted mailbox by address, and each domain's company, kept
-//! current by `follow`. Decisions read it under a read lock held for one lookup; changes take
+//! The policy service's memory: every hosted mailbox by address, each domain's company and
+//! limits, each company's sending rules, kept current by `follow`. Decisions read it under a read lock held for one lookup; changes take
 //! the write lock for the few entries they touch, and a full load builds a new table aside and
 //! swaps it in, so no request ever waits for the database.
 use crate::domain::{Service, ServiceSet, ServiceState};
 use crate::enforcement::MailboxPolicy;
-use crate::services::enforcement::snapshot::{DomainEntry, MailboxEntry};
+use crate::enforcement::limits::{self, BreachAction, Limits};
+use crate::services::enforcement::snapshot::{CompanyEntry, DomainEntry, MailboxEntry};
+use chrono::{DateTime, Duration, Utc};
 use hashbrown::{DefaultHashBuilder, HashTable};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::sync::RwLock;
 use std::time::SystemTime;
@@ -48,8 +50,41 @@ pub struct MailboxTable {
     index: HashTable<u32>,
     hasher: DefaultHashBuilder,
     live: usize,
-    /// Each domain's company, so that mailboxes follow a domain moved to another company.
-    domains: HashMap<i32, i32>,
+    /// Each domain's company and limits; mailboxes follow a domain moved to another company.
+    domains: HashMap<i32, DomainRules>,
+    /// Hosted domain names (lower case): a recipient there is internal.
+    domain_names: HashSet<Box<str>>,
+    companies: HashMap<i32, CompanyRules>,
+    /// Only mailboxes with limits of their own or a lift in the last days: most have neither.
+    mailbox_rules: HashMap<i32, MailboxRules>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct DomainRules {
+    company_id: i32,
+    limits: Limits,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct CompanyRules {
+    limits: Limits,
+    breach: BreachAction,
+    probation: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct MailboxRules {
+    limits: Limits,
+    send_lifted_at: Option<DateTime<Utc>>,
+}
+
+/// What the limits need of a sender: its effective limits, its company's breach action, and
+/// the bucket counting starts after (its last lift of Send Mail).
+#[derive(Debug, Clone, Copy)]
+pub struct SenderRules {
+    pub limits: Limits,
+    pub breach: BreachAction,
+    pub counted_from: Option<i64>,
 }
 
 impl std::fmt::Debug for MailboxTable {
@@ -82,6 +117,15 @@ impl MailboxTable {
     }
 
     pub fn insert(&mut self, entry: MailboxEntry) {
+        // A lift older than probation matters no more (its counts have left the 24 hours too).
+        let recent_lift =
+            entry.send_lifted_at.filter(|at| *at + Duration::days(limits::PROBATION_DAYS) > Utc::now());
+        if entry.limits.is_empty() && recent_lift.is_none() {
+            self.mailbox_rules.remove(&entry.mailbox_id);
+        } else {
+            self.mailbox_rules
+                .insert(entry.mailbox_id, MailboxRules { limits: entry.limits, send_lifted_at: recent_lift });
+        }
         let key = entry.address.to_ascii_lowercase();
         let services = pack(&entry.services);
         if let Some(n) = self.find(key.as_bytes()) {
@@ -119,6 +163,8 @@ impl MailboxTable {
         if self.entries[n as usize].mailbox_id != mailbox_id {
             return;
         }
+        // Renamed mailboxes are inserted again (with their rules) after this.
+        self.mailbox_rules.remove(&mailbox_id);
         let hash = self.hasher.hash_one(key.as_bytes());
         if let Ok(found) = self.index.find_entry(hash, |&m| m == n) {
             found.remove();
@@ -128,11 +174,19 @@ impl MailboxTable {
         self.live -= 1;
     }
 
-    /// Replaces the domains; mailboxes of a domain that moved to another company follow it.
-    pub fn set_domains(&mut self, domains: Vec<DomainEntry>) {
+    /// Replaces the domains and companies; mailboxes of a domain that moved to another company
+    /// follow it.
+    pub fn set_rules(&mut self, domains: Vec<DomainEntry>, companies: Vec<CompanyEntry>) {
+        self.companies = companies
+            .into_iter()
+            .map(|c| {
+                (c.company_id, CompanyRules { limits: c.limits, breach: c.breach, probation: c.probation })
+            })
+            .collect();
+        self.domain_names = domains.iter().map(|d| d.name.to_ascii_lowercase().into_boxed_str()).collect();
         let moved: HashMap<i32, i32> = domains
             .iter()
-            .filter(|d| self.domains.get(&d.domain_id).is_some_and(|company| *company != d.company_id))
+            .filter(|d| self.domains.get(&d.domain_id).is_some_and(|r| r.company_id != d.company_id))
             .map(|d| (d.domain_id, d.company_id))
             .collect();
         if !moved.is_empty() {
@@ -142,7 +196,39 @@ impl MailboxTable {
                 }
             }
         }
-        self.domains = domains.into_iter().map(|d| (d.domain_id, d.company_id)).collect();
+        self.domains = domains
+            .into_iter()
+            .map(|d| (d.domain_id, DomainRules { company_id: d.company_id, limits: d.limits }))
+            .collect();
+    }
+
+    /// Whether `address` is at a domain hosted here (any case).
+    pub fn is_internal(&self, address: &str) -> bool {
+        let Some((_, domain)) = address.rsplit_once('@') else { return false };
+        if domain.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.domain_names.contains(domain.to_ascii_lowercase().as_str())
+        } else {
+            self.domain_names.contains(domain)
+        }
+    }
+
+    /// The limits and breach action that apply to `mailbox` at `now`.
+    pub fn sender_rules(&self, mailbox: &MailboxPolicy, now: DateTime<Utc>) -> SenderRules {
+        let own = self.mailbox_rules.get(&mailbox.mailbox_id);
+        let domain = self.domains.get(&mailbox.domain_id);
+        let company = self.companies.get(&mailbox.company_id);
+        let lifted = own.and_then(|r| r.send_lifted_at);
+        let probation = limits::on_probation(company.is_none_or(|c| c.probation), lifted, now);
+        SenderRules {
+            limits: limits::effective(
+                own.map(|r| r.limits).unwrap_or_default(),
+                domain.map(|d| d.limits).unwrap_or_default(),
+                company.map(|c| c.limits).unwrap_or_default(),
+                probation,
+            ),
+            breach: company.map_or(BreachAction::Defer, |c| c.breach),
+            counted_from: lifted.map(limits::bucket_of),
+        }
     }
 
     /// The hosted mailbox at `address` (any case).
@@ -239,7 +325,15 @@ mod tests {
 
     fn entry(id: i32, address: &str, send: ServiceState) -> MailboxEntry {
         let services = ServiceSet { send_mail: send, ..ServiceSet::default() };
-        MailboxEntry { mailbox_id: id, address: address.into(), domain_id: 7, company_id: 3, services }
+        MailboxEntry {
+            mailbox_id: id,
+            address: address.into(),
+            domain_id: 7,
+            company_id: 3,
+            services,
+            limits: Limits::default(),
+            send_lifted_at: None,
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! ```text
 //! demo          seeds demo data through the parts below
 //! complaints    intake, batch writer, the suspension rule, complaint views
+//! limits        outbound limits: who sets them, usage against them, what a breach does
 //! suspension    soft-suspensions: suspend, lift, history, repeat offenders, support look-up
 //! notices       AUP notices (outbox, delivery state) and the abuse contacts they go to
 //! enforcement   what the policy service reads: mailboxes' services, the change log
@@ -24,6 +25,7 @@ pub mod complaints;
 pub mod demo;
 pub mod enforcement;
 pub mod hierarchy;
+pub mod limits;
 pub mod notices;
 pub mod suspension;
 

@@ -35,6 +35,8 @@ pub struct AppState {
 pub struct EnforcementConfig {
     /// The text of the configured refusal without its SMTP codes ("Sending failed").
     pub send_refused_message: String,
+    /// The text of the configured pause at a limit ("Too many recipients, try again later").
+    pub limit_deferred_message: String,
 }
 
 /// What the complaint intake needs from the configuration.

@@ -292,6 +292,28 @@ pub async fn switch_off(db: &DatabaseConnection, mailbox_id: i32, off: &[mailadm
         .expect("switch services off");
 }
 
+/// Sets a company's outbound limits and breach action as the platform does.
+pub async fn set_company_limits(
+    db: &DatabaseConnection,
+    company_id: i32,
+    daily: Option<u32>,
+    external_hourly: Option<u32>,
+    internal_hourly: Option<u32>,
+    breach: mailadmin::enforcement::limits::BreachAction,
+) {
+    use mailadmin::enforcement::limits::Limits;
+    use mailadmin::services::limits::rules::{CompanySending, update_company};
+    let limits = Limits { daily, external_hourly, internal_hourly };
+    update_company(
+        db,
+        &admins::system_actor("test"),
+        company_id,
+        CompanySending { limits, breach, probation: true },
+    )
+    .await
+    .expect("set the company's limits");
+}
+
 /// Soft-suspends Send Mail the way the complaint intake will: through the suspension service.
 pub async fn suspend_send_mail(db: &DatabaseConnection, mailbox_id: i32) {
     use mailadmin::domain::{Service, SuspensionReason};

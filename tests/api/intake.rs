@@ -119,16 +119,19 @@ db_tests! {
         assert_eq!(open_suspensions(&app, f.mailbox_a).await, 1);
         let admin = admins::load_actor(&app.db, f.admin_company_a, "127.0.0.1".into()).await.unwrap().unwrap();
         suspensions::lift_all(&app.db, &admin, f.mailbox_a, mailadmin::domain::LiftKind::Lifted, None).await.unwrap();
-        // The eleven reviewed complaints no longer count: ten new ones stay within the allowance.
-        for n in 100..110 {
+        // The eleven reviewed complaints no longer count; on probation after the lift the
+        // allowance is halved: five new ones stay within it, the sixth suspends again.
+        for n in 100..105 {
             let (_, json) = post_report(&app, &token, send(n)).await;
             assert_eq!(json["suspended"], false, "report {n} after the lift");
         }
-        let (_, json) = post_report(&app, &token, send(110)).await;
-        assert_eq!(json["suspended"], true, "the allowance's worth of new ones suspends again");
+        let (_, json) = post_report(&app, &token, send(105)).await;
+        assert_eq!(json["suspended"], true, "half the allowance's worth of new ones suspends again");
         assert_eq!(notices_for(&app, f.mailbox_a).await, 2);
         let (count, _) = mailadmin::services::complaints::rule::window_count(&app.db, f.mailbox_a, chrono::Utc::now()).await.unwrap();
-        assert_eq!(count, 11);
+        assert_eq!(count, 6);
+        // Suspended again inside probation: a repeat offender at once.
+        assert!(mailadmin::services::suspension::views::is_repeat_offender(&app.db, f.mailbox_a).await.unwrap());
     }
 
     async fn bad_requests_get_clear_json_reasons(app: TestApp) {

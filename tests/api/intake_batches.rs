@@ -112,6 +112,8 @@ db_tests! {
         let f = seed_fixture(&app.db).await;
         company::Entity::update_many()
             .col_expr(company::Column::ComplaintAllowance, Expr::value(1))
+            // Probation would halve the allowance after the lift: this test is about the window.
+            .col_expr(company::Column::Probation, Expr::value(false))
             .filter(company::Column::Id.eq(f.company_a))
             .exec(&app.db)
             .await

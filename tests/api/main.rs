@@ -19,6 +19,7 @@ mod lookup;
 mod mailboxes;
 mod notices;
 mod policy;
+mod policy_limits;
 mod policy_postfix;
 mod suspension_races;
 mod suspensions;

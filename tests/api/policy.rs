@@ -4,6 +4,7 @@
 use crate::db_tests;
 use crate::helpers::{Backend, seed_fixture, switch_off};
 use mailadmin::domain::{DisplayName, Service};
+use mailadmin::enforcement::limits::BreachAction;
 use mailadmin::policy::engine::PolicySettings;
 use mailadmin::policy::server::BindAddr;
 use mailadmin::policy::table::PolicyState;
@@ -33,6 +34,18 @@ pub struct Policy {
     task: tokio::task::JoinHandle<()>,
 }
 
+impl Policy {
+    /// Stops it as SIGTERM does and waits until it is done (its last counts written).
+    pub async fn shutdown(mut self) {
+        self.stop.stop();
+        let task = std::mem::replace(&mut self.task, tokio::spawn(async {}));
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("the policy service stops within 10 s")
+            .expect("the policy service ends cleanly");
+    }
+}
+
 impl Drop for Policy {
     /// Stops it as the process would stop: listeners and idle connections close.
     fn drop(&mut self) {
@@ -45,6 +58,7 @@ pub fn settings() -> PolicySettings {
     PolicySettings {
         send_refused: mailadmin::enforcement::DEFAULT_SEND_REFUSED.into(),
         receive_refused: mailadmin::enforcement::DEFAULT_RECEIVE_REFUSED.into(),
+        limit_deferred: mailadmin::enforcement::limits::DEFAULT_LIMIT_DEFERRED.into(),
         fallback: mailadmin::enforcement::DEFAULT_FALLBACK.into(),
         webmail_networks: vec!["10.9.9.0/24".parse().unwrap()],
         login_domain: None,
@@ -62,11 +76,12 @@ pub async fn spawn_policy(db: &DatabaseConnection, wait: bool) -> Policy {
     let status = format!("http://{}/healthz", service.status_address().unwrap());
     let BindAddr::Tcp(address) = service.addresses().remove(0) else { unreachable!() };
     let state = service.state();
+    let counters = service.counters();
     let stop = service.stop_handle();
     let task = tokio::spawn(service.run());
     if wait {
         let deadline = Instant::now() + Duration::from_secs(20);
-        while !state.is_loaded() {
+        while !state.is_loaded() || !counters.is_loaded() {
             assert!(Instant::now() < deadline, "the policy service did not load its table");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -262,6 +277,9 @@ db_tests! {
     async fn the_protocol_as_postfix_speaks_it(app: TestApp) {
         let f = seed_fixture(&app.db).await;
         crate::helpers::suspend_send_mail(&app.db, f.mailbox_a).await;
+        // Thousands of recipients from one sender below: no limit in the way of the protocol.
+        let big = Some(100_000_000);
+        crate::helpers::set_company_limits(&app.db, f.company_a, big, big, big, BreachAction::Defer).await;
         let policy = spawn_policy(&app.db, true).await;
         let anna = rcpt("anna@alpha.example", "anna@alpha.example", "x@elsewhere.test", "127.0.0.1");
         let otto = rcpt("otto@alpha2.example", "otto@alpha2.example", "x@elsewhere.test", "127.0.0.1");

@@ -376,6 +376,12 @@ db_tests! {
         let f = seed_fixture(db).await;
         let comp_a = actor(db, f.admin_company_a).await;
         let id = f.mailbox_a;
+        // Probation would make the second suspension a repeat offence: this is the 3-in-30 rule.
+        mailadmin::entity::company::Entity::update_many()
+            .col_expr(mailadmin::entity::company::Column::Probation, sea_orm::sea_query::Expr::value(false))
+            .exec(db)
+            .await
+            .unwrap();
         let view = mailboxes::get(db, &comp_a, id).await.unwrap();
         let lift = || suspensions::lift(db, &comp_a, id, &[Service::SendMail], LiftKind::Lifted, None);
 

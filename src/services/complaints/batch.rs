@@ -109,7 +109,7 @@ async fn store_in(
         let Some(mailbox) = by_id.get(mailbox_id).copied() else { continue };
         let Some(domain) = domains.get(&mailbox.domain_id) else { continue };
         let Some(company) = companies.get(&domain.company_id) else { continue };
-        let allowance = rule::allowance_of(mailbox, company);
+        let allowance = rule::allowance_of(mailbox, company, now);
         let count = counts.get(mailbox_id).copied().unwrap_or(0);
         if count <= allowance {
             continue;

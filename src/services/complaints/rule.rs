@@ -67,9 +67,15 @@ pub async fn window_count<C: ConnectionTrait>(
     Ok((count, start))
 }
 
-/// Counted complaints a mailbox may draw in its window: its own override, else its company's.
-pub(crate) fn allowance_of(mailbox: &mailbox::Model, company: &company::Model) -> u64 {
-    mailbox.complaint_allowance.unwrap_or(company.complaint_allowance).max(0) as u64
+/// Counted complaints a mailbox may draw in its window: its own override, else its company's;
+/// halved (rounded down) while it is on probation after a lift of Send Mail.
+pub(crate) fn allowance_of(mailbox: &mailbox::Model, company: &company::Model, now: DateTime<Utc>) -> u64 {
+    let allowance = mailbox.complaint_allowance.unwrap_or(company.complaint_allowance).max(0) as u64;
+    if crate::enforcement::limits::on_probation(company.probation, mailbox.send_lifted_at, now) {
+        allowance / 2
+    } else {
+        allowance
+    }
 }
 
 /// Suspends and queues the notice when the mailbox is past its allowance.
@@ -80,7 +86,7 @@ pub(crate) async fn apply_rule(
     company: &company::Model,
     now: DateTime<Utc>,
 ) -> Result<bool, ServiceError> {
-    let allowance = allowance_of(mailbox, company);
+    let allowance = allowance_of(mailbox, company, now);
     let (count, window_start) = window_count(txn, mailbox.id, now).await?;
     if count <= allowance {
         return Ok(false);

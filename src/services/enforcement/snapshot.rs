@@ -2,8 +2,10 @@
 //! page at a time (a million rows at once would cost gigabytes of row objects), or the few
 //! mailboxes a change names.
 use crate::domain::ServiceSet;
+use crate::enforcement::limits::{BreachAction, Limits};
 use crate::services::common::{ServiceError, sql};
 use crate::services::hierarchy::service_columns::services_from_row;
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
 
 /// One hosted mailbox as the policy service keeps it.
@@ -14,17 +16,41 @@ pub struct MailboxEntry {
     pub domain_id: i32,
     pub company_id: i32,
     pub services: ServiceSet,
+    /// The mailbox's own limits (unset ones inherit).
+    pub limits: Limits,
+    /// The last lift of Send Mail.
+    pub send_lifted_at: Option<DateTime<Utc>>,
 }
 
-/// One hosted domain and its company.
+/// One hosted domain: its name, company and limits.
 #[derive(Debug, Clone)]
 pub struct DomainEntry {
     pub domain_id: i32,
+    pub name: String,
     pub company_id: i32,
+    pub limits: Limits,
+}
+
+/// A company's limits, breach action and probation setting.
+#[derive(Debug, Clone)]
+pub struct CompanyEntry {
+    pub company_id: i32,
+    pub limits: Limits,
+    pub breach: BreachAction,
+    pub probation: bool,
+}
+
+fn limits_of(row: &QueryResult, prefix: &str) -> Result<Limits, sea_orm::DbErr> {
+    Ok(Limits::from_columns(
+        row.try_get("", &format!("{prefix}limit_daily"))?,
+        row.try_get("", &format!("{prefix}limit_external_hourly"))?,
+        row.try_get("", &format!("{prefix}limit_internal_hourly"))?,
+    ))
 }
 
 const COLUMNS: &str = "m.id, m.address, m.domain_id, d.company_id, m.svc_send_mail, m.svc_receive_mail, \
-     m.svc_imap, m.svc_pop3, m.svc_webmail_login, m.svc_webmail_send";
+     m.svc_imap, m.svc_pop3, m.svc_webmail_login, m.svc_webmail_send, m.limit_daily, m.limit_external_hourly, \
+     m.limit_internal_hourly, m.send_lifted_at";
 
 fn entry(row: &QueryResult) -> Result<MailboxEntry, sea_orm::DbErr> {
     Ok(MailboxEntry {
@@ -33,6 +59,8 @@ fn entry(row: &QueryResult) -> Result<MailboxEntry, sea_orm::DbErr> {
         domain_id: row.try_get("", "domain_id")?,
         company_id: row.try_get("", "company_id")?,
         services: services_from_row(row)?,
+        limits: limits_of(row, "")?,
+        send_lifted_at: row.try_get("", "send_lifted_at")?,
     })
 }
 
@@ -83,18 +111,47 @@ pub async fn mailboxes_by_id(
     Ok(found)
 }
 
-/// Every hosted domain's company.
+/// Every hosted domain.
 pub async fn domains(db: &DatabaseConnection) -> Result<Vec<DomainEntry>, ServiceError> {
     let rows = db
         .query_all_raw(sql::statement(
             db.get_database_backend(),
-            "SELECT id, company_id FROM domain ORDER BY id",
+            "SELECT id, name, company_id, limit_daily, limit_external_hourly, limit_internal_hourly \
+             FROM domain ORDER BY id",
             vec![],
         ))
         .await?;
     rows.iter()
         .map(|row| {
-            Ok(DomainEntry { domain_id: row.try_get("", "id")?, company_id: row.try_get("", "company_id")? })
+            Ok(DomainEntry {
+                domain_id: row.try_get("", "id")?,
+                name: row.try_get("", "name")?,
+                company_id: row.try_get("", "company_id")?,
+                limits: limits_of(row, "")?,
+            })
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(ServiceError::from)
+}
+
+/// Every company's sending rules.
+pub async fn companies(db: &DatabaseConnection) -> Result<Vec<CompanyEntry>, ServiceError> {
+    let rows = db
+        .query_all_raw(sql::statement(
+            db.get_database_backend(),
+            "SELECT id, limit_daily, limit_external_hourly, limit_internal_hourly, limit_breach, probation \
+             FROM company ORDER BY id",
+            vec![],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(CompanyEntry {
+                company_id: row.try_get("", "id")?,
+                limits: limits_of(row, "")?,
+                breach: BreachAction::from_stored(&row.try_get::<String>("", "limit_breach")?),
+                probation: row.try_get("", "probation")?,
+            })
         })
         .collect::<Result<_, sea_orm::DbErr>>()
         .map_err(ServiceError::from)

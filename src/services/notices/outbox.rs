@@ -38,8 +38,7 @@ pub struct AupNotice<'a> {
 }
 
 fn body(settings: &NoticeSettings, n: &AupNotice<'_>, to_platform: bool) -> String {
-    let status_url =
-        format!("{}/mailboxes/{}/status", settings.public_url.trim_end_matches('/'), n.mailbox.id);
+    let status_url = status_url(settings, n.mailbox.id);
     let mut text = String::new();
     if to_platform {
         text.push_str(&format!(
@@ -79,29 +78,71 @@ pub(crate) async fn enqueue_aup_in(
     settings: &NoticeSettings,
     n: &AupNotice<'_>,
 ) -> Result<i32, ServiceError> {
+    enqueue_in(
+        txn,
+        n.company,
+        n.mailbox,
+        "aup",
+        &n.sample_ids,
+        |to_platform| {
+            (
+                format!("AUP Notice: sending suspended for {}", n.mailbox.address),
+                body(settings, n, to_platform),
+            )
+        },
+        settings,
+    )
+    .await
+}
+
+/// The abuse contacts of a company, or the platform's address when it has none (`true`).
+pub(crate) async fn recipients_of<C: ConnectionTrait>(
+    db: &C,
+    settings: &NoticeSettings,
+    company_id: i32,
+) -> Result<(Vec<String>, bool), ServiceError> {
     let contacts: Vec<String> = abuse_contact::Entity::find()
-        .filter(abuse_contact::Column::CompanyId.eq(n.company.id))
+        .filter(abuse_contact::Column::CompanyId.eq(company_id))
         .filter(abuse_contact::Column::Kind.eq(ContactKind::Abuse.as_str()))
         .order_by_asc(abuse_contact::Column::Id)
-        .all(txn)
+        .all(db)
         .await?
         .into_iter()
         .map(|c| c.email)
         .collect();
-    let to_platform = contacts.is_empty();
-    let recipients = if to_platform { vec![settings.platform_address.clone()] } else { contacts };
+    Ok(if contacts.is_empty() { (vec![settings.platform_address.clone()], true) } else { (contacts, false) })
+}
+
+/// The Status-page link notices carry.
+pub fn status_url(settings: &NoticeSettings, mailbox_id: i32) -> String {
+    format!("{}/mailboxes/{}/status", settings.public_url.trim_end_matches('/'), mailbox_id)
+}
+
+/// Writes a notice about `mailbox` to its company's abuse contacts into the outbox, in `txn`.
+/// `write` gets whether it goes to the platform instead and answers the subject and body.
+pub(crate) async fn enqueue_in(
+    txn: &DatabaseTransaction,
+    company: &company::Model,
+    mailbox: &mailbox::Model,
+    kind: &str,
+    sample_ids: &[i32],
+    write: impl FnOnce(bool) -> (String, String),
+    settings: &NoticeSettings,
+) -> Result<i32, ServiceError> {
+    let (recipients, to_platform) = recipients_of(txn, settings, company.id).await?;
+    let (subject, body) = write(to_platform);
     let now = Utc::now();
     let model = notice::ActiveModel {
         created_at: Set(now),
-        kind: Set("aup".into()),
-        company_id: Set(n.company.id),
-        mailbox_id: Set(Some(n.mailbox.id)),
-        mailbox_address: Set(n.mailbox.address.clone()),
+        kind: Set(kind.into()),
+        company_id: Set(company.id),
+        mailbox_id: Set(Some(mailbox.id)),
+        mailbox_address: Set(mailbox.address.clone()),
         recipients: Set(recipients.join(", ")),
         to_platform: Set(to_platform),
-        subject: Set(format!("AUP Notice: sending suspended for {}", n.mailbox.address)),
-        body: Set(body(settings, n, to_platform)),
-        sample_ids: Set(n.sample_ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")),
+        subject: Set(subject),
+        body: Set(body),
+        sample_ids: Set(sample_ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")),
         status: Set(STATUS_QUEUED.into()),
         attempts: Set(0),
         next_attempt_at: Set(now),

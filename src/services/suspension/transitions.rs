@@ -5,7 +5,8 @@
 //! suspension leaves rows that explain the final state.
 use super::record::service_of;
 use crate::domain::{LiftKind, Service, ServiceSet, ServiceState, SuspensionReason};
-use crate::entity::{mailbox, suspension};
+use crate::enforcement::limits;
+use crate::entity::{company, mailbox, suspension};
 use crate::services::common::ServiceError;
 use crate::services::hierarchy::{domains, service_columns};
 use chrono::Utc;
@@ -34,6 +35,7 @@ async fn write_services(
     services: &ServiceSet,
 ) -> Result<(), ServiceError> {
     let mut active: mailbox::ActiveModel = model.clone().into();
+    active.send_lifted_at = Set(model.send_lifted_at);
     service_columns::set_services(&mut active, services);
     active.updated_at = Set(Utc::now());
     active.update(txn).await?;
@@ -54,6 +56,10 @@ pub(crate) async fn suspend_in(
     let mut states = service_columns::services_of(&model);
     let now = Utc::now();
     let mut suspended = Vec::new();
+    // Suspended again inside probation after a lift: a repeat offender at once.
+    let probation_on =
+        company::Entity::find_by_id(domain.company_id).one(txn).await?.is_some_and(|c| c.probation);
+    let in_probation = limits::on_probation(probation_on, model.send_lifted_at, now);
     for service in with_linked(services) {
         let previous = states.get(service);
         if previous == ServiceState::Suspended {
@@ -70,6 +76,7 @@ pub(crate) async fn suspend_in(
             evidence: Set(evidence.to_owned()),
             started_at: Set(now),
             started_by: Set(by.to_owned()),
+            in_probation: Set(in_probation && service == Service::SendMail),
             ..Default::default()
         }
         .insert(txn)
@@ -121,6 +128,11 @@ pub(crate) async fn lift_in(
     }
     if lifted.is_empty() {
         return Err(ServiceError::Conflict("This suspension has already been lifted.".into()));
+    }
+    let mut model = model;
+    if lifted.contains(&Service::SendMail) {
+        // Sending is counted afresh from the lift, and probation runs from it.
+        model.send_lifted_at = Some(now);
     }
     write_services(txn, &model, &states).await?;
     Ok((model, lifted))

@@ -8,8 +8,7 @@ use crate::services::hierarchy::mailboxes::Mailbox;
 use crate::services::{common::ServiceError, common::sql};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -144,7 +143,8 @@ pub struct RepeatOffender {
     pub suspensions: i64,
 }
 
-/// Mailboxes of a company (or one of its domains) suspended 3+ times in 30 days.
+/// Mailboxes of a company (or one of its domains) suspended 3+ times in 30 days, or suspended
+/// again while on probation after a lift.
 pub async fn repeat_offenders<C: ConnectionTrait>(
     db: &C,
     company_id: i32,
@@ -162,7 +162,9 @@ pub async fn repeat_offenders<C: ConnectionTrait>(
         "SELECT s.mailbox_id, s.address, COUNT(*) AS n FROM suspension s \
          WHERE s.service = 'send_mail' AND s.started_at >= ? AND s.company_id = ? \
            AND s.mailbox_id IS NOT NULL{filter} \
-         GROUP BY s.mailbox_id, s.address HAVING COUNT(*) >= ? ORDER BY s.address LIMIT 100"
+         GROUP BY s.mailbox_id, s.address \
+         HAVING COUNT(*) >= ? OR SUM(CASE WHEN s.in_probation THEN 1 ELSE 0 END) > 0 \
+         ORDER BY s.address LIMIT 100"
     );
     let rows = db.query_all_raw(sql::statement(db.get_database_backend(), &query, values)).await?;
     rows.iter()
@@ -276,14 +278,15 @@ pub async fn history_for(
         .collect())
 }
 
-/// Three or more suspensions of Send Mail started within 30 days.
+/// Three or more suspensions of Send Mail started within 30 days, or one started while on
+/// probation after a lift.
 pub async fn is_repeat_offender<C: ConnectionTrait>(db: &C, mailbox_id: i32) -> Result<bool, ServiceError> {
     let since = Utc::now() - Duration::days(REPEAT_WINDOW_DAYS);
-    let count = suspension::Entity::find()
+    let recent = suspension::Entity::find()
         .filter(suspension::Column::MailboxId.eq(mailbox_id))
         .filter(suspension::Column::Service.eq(Service::SendMail.key()))
         .filter(suspension::Column::StartedAt.gte(since))
-        .count(db)
+        .all(db)
         .await?;
-    Ok(count >= REPEAT_COUNT)
+    Ok(recent.len() as u64 >= REPEAT_COUNT || recent.iter().any(|s| s.in_probation))
 }

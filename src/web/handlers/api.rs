@@ -7,6 +7,7 @@ use crate::intake::arf::{self, JsonComplaint};
 use crate::services::complaints::intake::{self as complaints};
 use crate::services::complaints::outcome::{Outcome, Source};
 use crate::services::enforcement::snapshot;
+use crate::services::limits::usage as limits_usage;
 use crate::services::{access::api_tokens, common::ServiceError};
 use crate::web::AppState;
 use actix_web::http::StatusCode;
@@ -93,7 +94,17 @@ pub async fn send_permission(
         services: entry.services,
     };
     let body = match enforcement::send_permission(&mailbox, true) {
-        Ok(()) => json!({ "allowed": true, "reason_code": null, "message": null, "retry_after": null }),
+        // Allowed by its services; paused at a limit (when its company pauses senders)?
+        Ok(()) => match limits_usage::pause_of(&state.db, mailbox.mailbox_id).await {
+            Ok(Some(pause)) => json!({
+                "allowed": false,
+                "reason_code": format!("limit_{}", pause.kind.as_str()),
+                "message": state.enforcement.limit_deferred_message,
+                "retry_after": pause.until.map(|at| (at - chrono::Utc::now()).num_seconds().max(1)),
+            }),
+            Ok(None) => json!({ "allowed": true, "reason_code": null, "message": null, "retry_after": null }),
+            Err(e) => return internal(e),
+        },
         Err(refusal) => json!({
             "allowed": false,
             "reason_code": refusal.code(),
