@@ -25,6 +25,24 @@ pub const BUCKET_SECONDS: i64 = 300;
 pub const HOUR_BUCKETS: i64 = 12;
 pub const DAY_BUCKETS: i64 = 288;
 
+/// The most a limit may be set to.
+pub const MAX_LIMIT: u32 = 10_000_000;
+
+/// A limit as typed in a form: empty inherits (`None`), otherwise a whole number of recipients.
+pub fn parse_limit(input: &str) -> Result<Option<u32>, crate::domain::ParseError> {
+    let input = input.trim().replace([',', '_', ' '], "");
+    if input.is_empty() {
+        return Ok(None);
+    }
+    match input.parse::<u32>() {
+        Ok(n) if n <= MAX_LIMIT => Ok(Some(n)),
+        Ok(_) => Err(crate::domain::ParseError::new(format!("At most {MAX_LIMIT} recipients."))),
+        Err(_) => Err(crate::domain::ParseError::new(
+            "Enter a whole number of recipients, or leave it empty to inherit.",
+        )),
+    }
+}
+
 /// A limit per window; `None` is no limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Limits {
@@ -301,6 +319,16 @@ mod tests {
 
     fn limits(daily: u32, external: u32, internal: u32) -> Limits {
         Limits { daily: Some(daily), external_hourly: Some(external), internal_hourly: Some(internal) }
+    }
+
+    #[test]
+    fn limits_parse_from_forms() {
+        assert_eq!(parse_limit("").unwrap(), None);
+        assert_eq!(parse_limit(" 2,500 ").unwrap(), Some(2500));
+        assert_eq!(parse_limit("0").unwrap(), Some(0));
+        assert!(parse_limit("-1").is_err());
+        assert!(parse_limit("ten").is_err());
+        assert!(parse_limit("10000001").is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod error;
 pub mod handlers;
 pub mod layout;
 pub mod routes;
+pub mod sending_chart;
 pub mod session;
 pub mod urls;
 

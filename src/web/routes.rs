@@ -2,7 +2,7 @@
 //! the authorization-matrix test can check that it covers every route that exists.
 use super::handlers::{
     account, admins, api, assets, audit, auth, companies, complaints, contacts, domains, health, home,
-    lookup, mailboxes, notices, status, tokens,
+    limits, lookup, mailboxes, notices, status, tokens,
 };
 use actix_web::web;
 
@@ -91,4 +91,10 @@ routes! {
     get "/companies/{id}/notices" => notices::company_list,
     get "/notices" => notices::list,
     get "/notices/{id}" => notices::show,
+    get "/companies/{id}/limits" => limits::company_form,
+    post "/companies/{id}/limits" => limits::company_save,
+    get "/domains/{id}/limits" => limits::domain_form,
+    post "/domains/{id}/limits" => limits::domain_save,
+    get "/mailboxes/{id}/limits" => limits::mailbox_form,
+    post "/mailboxes/{id}/limits" => limits::mailbox_save,
 }

@@ -227,3 +227,12 @@ pub fn company_notices(company_id: impl PathId) -> String {
     let company_id = company_id.path_id();
     format!("/companies/{company_id}/notices")
 }
+pub fn company_limits(id: impl PathId) -> String {
+    format!("/companies/{}/limits", id.path_id())
+}
+pub fn domain_limits(id: impl PathId) -> String {
+    format!("/domains/{}/limits", id.path_id())
+}
+pub fn mailbox_limits(id: impl PathId) -> String {
+    format!("/mailboxes/{}/limits", id.path_id())
+}

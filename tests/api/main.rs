@@ -15,6 +15,7 @@ mod complaint_pages;
 mod domains;
 mod intake;
 mod intake_batches;
+mod limits_pages;
 mod lookup;
 mod mailboxes;
 mod notices;

@@ -23,6 +23,8 @@ pub const DUNNO: &str = "action=DUNNO\n\n";
 pub const FALLBACK: &str = "action=DEFER_IF_PERMIT Service temporarily unavailable\n\n";
 /// The webmail hosts in these tests.
 pub const WEBMAIL_CLIENT: &str = "10.9.9.5";
+/// A webmail host on loopback, for the end-to-end test with Postfix (swaks binds to it).
+pub const WEBMAIL_LOOPBACK: &str = "127.0.0.2";
 
 /// A policy service on a free port, stopped when dropped.
 pub struct Policy {
@@ -60,7 +62,7 @@ pub fn settings() -> PolicySettings {
         receive_refused: mailadmin::enforcement::DEFAULT_RECEIVE_REFUSED.into(),
         limit_deferred: mailadmin::enforcement::limits::DEFAULT_LIMIT_DEFERRED.into(),
         fallback: mailadmin::enforcement::DEFAULT_FALLBACK.into(),
-        webmail_networks: vec!["10.9.9.0/24".parse().unwrap()],
+        webmail_networks: vec!["10.9.9.0/24".parse().unwrap(), "127.0.0.2/32".parse().unwrap()],
         login_domain: None,
         recipient_delimiter: "+".into(),
     }

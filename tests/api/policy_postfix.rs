@@ -5,6 +5,7 @@ use crate::db_tests;
 use crate::helpers::seed_fixture;
 use crate::policy::{Policy, spawn_policy};
 use mailadmin::domain::Service;
+use mailadmin::enforcement::limits::BreachAction;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
@@ -78,8 +79,14 @@ struct Sent {
 }
 
 async fn swaks(port: &str, auth: Option<&str>, from: &str, to: &str) -> Sent {
+    swaks_from("127.0.0.1", port, auth, from, to).await
+}
+
+/// From a given loopback address: 127.0.0.2 is the webmail host in these tests.
+async fn swaks_from(client: &str, port: &str, auth: Option<&str>, from: &str, to: &str) -> Sent {
     let mut cmd = Command::new("swaks");
     cmd.args(["--server", &format!("127.0.0.1:{port}"), "--from", from, "--to", to, "--timeout", "30"]);
+    cmd.args(["--local-interface", client]);
     if let Some(user) = auth {
         cmd.args(["--auth", "PLAIN", "--auth-user", user, "--auth-password", PASSWORD]);
     }
@@ -104,7 +111,9 @@ db_tests! {
     async fn postfix_obeys_the_dashboard(app: TestApp) {
         let f = seed_fixture(&app.db).await;
         crate::helpers::suspend_send_mail(&app.db, f.mailbox_a).await;
-        crate::helpers::switch_off(&app.db, f.mailbox_a2, &[Service::ReceiveMail]).await;
+        crate::helpers::switch_off(&app.db, f.mailbox_a2, &[Service::ReceiveMail, Service::WebmailSend]).await;
+        // Company A: two external recipients an hour per mailbox, then a pause.
+        crate::helpers::set_company_limits(&app.db, f.company_a, None, Some(2), None, BreachAction::Defer).await;
         let policy = spawn_policy(&app.db, true).await;
         let stack = MailStack::start(&policy, &["anna@alpha.example", "otto@alpha2.example", "bert@beta.example"]);
         let submission = stack.port("SUBMISSION_PORT").to_owned();
@@ -131,6 +140,21 @@ db_tests! {
         assert_refused(&sent, "550 5.2.1 <otto@alpha2.example>: Recipient address rejected: Mailbox unavailable", "otto, receive off");
         let sent = swaks(&smtp, None, "someone@outside.test", "bert@beta.example").await;
         assert_sent(&sent, "inbound to bert", &stack);
+
+        // Send via Webmail off: refused from the webmail host, though SMTP from elsewhere works.
+        let sent = swaks_from(crate::policy::WEBMAIL_LOOPBACK, &submission, Some("otto@alpha2.example"), "otto@alpha2.example", "x@elsewhere.test").await;
+        assert_refused(&sent, "554 5.7.1 <x@elsewhere.test>: Recipient address rejected: Sending failed", "otto from webmail");
+
+        // The hourly external limit: two external recipients go, the third is paused with a
+        // temporary 4.7.1 while internal mail (a domain hosted here) still flows.
+        for n in 1..=2 {
+            let sent = swaks(&submission, Some("otto@alpha2.example"), "otto@alpha2.example", &format!("x{n}@elsewhere.test")).await;
+            assert_sent(&sent, &format!("otto, external recipient {n} of 2"), &stack);
+        }
+        let sent = swaks(&submission, Some("otto@alpha2.example"), "otto@alpha2.example", "x3@elsewhere.test").await;
+        assert_refused(&sent, "452 4.7.1 <x3@elsewhere.test>: Recipient address rejected: Too many recipients, try again later", "otto, third external");
+        let sent = swaks(&submission, Some("otto@alpha2.example"), "otto@alpha2.example", "bert@beta.example").await;
+        assert_sent(&sent, "otto, internal mail past the external limit", &stack);
 
         // With the policy service gone, Postfix applies the configured default action: a
         // temporary failure, nothing accepted unchecked.

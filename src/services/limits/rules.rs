@@ -58,8 +58,8 @@ pub async fn update_company(
     company_id: i32,
     wanted: CompanySending,
 ) -> Result<(), ServiceError> {
-    authorize(actor, Action::ManageCompanies, Place::Company(company_id))?;
     let existing = company::Entity::find_by_id(company_id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    authorize(actor, Action::ManageCompanies, Place::Company(company_id))?;
     let before = json!({
         "limits": limits_json(&Limits::from_columns(existing.limit_daily, existing.limit_external_hourly, existing.limit_internal_hourly)),
         "breach": existing.limit_breach,
@@ -114,8 +114,7 @@ pub async fn update_domain(
     wanted: Limits,
 ) -> Result<(), ServiceError> {
     let existing = domain::Entity::find_by_id(domain_id).one(db).await?.ok_or(ServiceError::NotFound)?;
-    authorize(actor, Action::View, Place::Domain { company_id: existing.company_id, domain_id })?;
-    authorize(actor, Action::ManageDomains, Place::Company(existing.company_id))?;
+    authorize(actor, Action::ManageDomains, Place::Domain { company_id: existing.company_id, domain_id })?;
     let c = company::Entity::find_by_id(existing.company_id).one(db).await?.ok_or(ServiceError::NotFound)?;
     tighten_only(actor, &wanted, &inherited_by_domain(&c))?;
     let before = limits_json(&Limits::from_columns(
@@ -191,4 +190,81 @@ pub async fn update_mailbox(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// What a limits page shows: the object's own limits, what it inherits, and who may edit.
+#[derive(Debug, Clone)]
+pub struct LimitsView {
+    pub label: String,
+    pub company_id: i32,
+    pub own: Limits,
+    /// What applies where `own` leaves a limit unset.
+    pub inherited: Limits,
+    /// The company's breach action and probation setting (shown on every page, set on the
+    /// company's).
+    pub breach: BreachAction,
+    pub probation: bool,
+    pub can_edit: bool,
+}
+
+fn own_of(daily: Option<i32>, external: Option<i32>, internal: Option<i32>) -> Limits {
+    Limits::from_columns(daily, external, internal)
+}
+
+pub async fn company_view(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> Result<LimitsView, ServiceError> {
+    let c = company::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    authorize(actor, Action::View, Place::Company(id))?;
+    Ok(LimitsView {
+        label: c.name.clone(),
+        company_id: c.id,
+        own: own_of(c.limit_daily, c.limit_external_hourly, c.limit_internal_hourly),
+        inherited: limits::DEFAULT_LIMITS,
+        breach: BreachAction::from_stored(&c.limit_breach),
+        probation: c.probation,
+        can_edit: actor.may(Action::ManageCompanies, Place::Company(id)),
+    })
+}
+
+pub async fn domain_view(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> Result<LimitsView, ServiceError> {
+    let d = domain::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    authorize(actor, Action::View, Place::Domain { company_id: d.company_id, domain_id: d.id })?;
+    let c = company::Entity::find_by_id(d.company_id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    Ok(LimitsView {
+        label: d.name.clone(),
+        company_id: c.id,
+        own: own_of(d.limit_daily, d.limit_external_hourly, d.limit_internal_hourly),
+        inherited: inherited_by_domain(&c),
+        breach: BreachAction::from_stored(&c.limit_breach),
+        probation: c.probation,
+        can_edit: actor.may(Action::ManageDomains, Place::Domain { company_id: c.id, domain_id: d.id }),
+    })
+}
+
+pub async fn mailbox_view(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> Result<LimitsView, ServiceError> {
+    let m = mailbox::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    let d = domain::Entity::find_by_id(m.domain_id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    let place = Place::Domain { company_id: d.company_id, domain_id: d.id };
+    authorize(actor, Action::View, place)?;
+    let c = company::Entity::find_by_id(d.company_id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    Ok(LimitsView {
+        label: m.address.clone(),
+        company_id: c.id,
+        own: own_of(m.limit_daily, m.limit_external_hourly, m.limit_internal_hourly),
+        inherited: inherited_by_mailbox(&d, &c),
+        breach: BreachAction::from_stored(&c.limit_breach),
+        probation: c.probation,
+        can_edit: actor.may(Action::ManageMailboxes, place),
+    })
 }

@@ -85,12 +85,46 @@ pub async fn status_of<C: ConnectionTrait>(
     })
 }
 
+/// A mailbox's sending by id (the caller has authorized reading the mailbox).
+pub async fn status_by_id(db: &DatabaseConnection, mailbox_id: i32) -> Result<SendingStatus, ServiceError> {
+    let m = mailbox::Entity::find_by_id(mailbox_id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    status_of(db, &m).await
+}
+
 /// Whether a mailbox is paused at a limit now (its company defers or suspends at limits), for
 /// the webmail API: the limit reached and when it frees.
 pub async fn pause_of(db: &DatabaseConnection, mailbox_id: i32) -> Result<Option<Pause>, ServiceError> {
     let Some(m) = mailbox::Entity::find_by_id(mailbox_id).one(db).await? else { return Ok(None) };
     let status = status_of(db, &m).await?;
     Ok(status.paused.filter(|_| status.breach != BreachAction::Alert))
+}
+
+/// Which of these mailboxes are at a limit now, with the breach action that applies (the
+/// caller has authorized reading them). Only mailboxes that sent in the last day are judged.
+pub async fn paused_among(
+    db: &DatabaseConnection,
+    ids: &[i32],
+) -> Result<std::collections::HashMap<i32, (Pause, BreachAction)>, ServiceError> {
+    let mut found = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    let min = limits::bucket_of(Utc::now()) - limits::DAY_BUCKETS + 1;
+    let mut values: Vec<sea_orm::Value> = vec![min.into()];
+    values.extend(ids.iter().map(|id| sea_orm::Value::from(*id)));
+    let query = format!(
+        "SELECT DISTINCT mailbox_id FROM sending_count WHERE bucket >= ? AND mailbox_id IN ({})",
+        sql::placeholders(ids.len())
+    );
+    let rows = db.query_all_raw(sql::statement(db.get_database_backend(), &query, values)).await?;
+    for r in &rows {
+        let id: i32 = r.try_get("", "mailbox_id")?;
+        let status = status_by_id(db, id).await?;
+        if let Some(pause) = status.paused {
+            found.insert(id, (pause, status.breach));
+        }
+    }
+    Ok(found)
 }
 
 /// Recipients per hour over the last `hours` hours, oldest first: (hour start, external, internal).
@@ -204,7 +238,7 @@ pub async fn near_limits(
            CAST(SUM(s.external + s.internal) AS BIGINT) AS day \
          FROM sending_count s JOIN mailbox m ON m.id = s.mailbox_id JOIN domain d ON d.id = m.domain_id \
          WHERE s.bucket > ?{filter} GROUP BY s.mailbox_id \
-         ORDER BY SUM(s.external + s.internal) DESC LIMIT 500"
+         ORDER BY SUM(s.external + s.internal) DESC LIMIT 100"
     );
     let rows = db.query_all_raw(sql::statement(db.get_database_backend(), &query, values)).await?;
     let mut found = Vec::new();

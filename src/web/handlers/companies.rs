@@ -6,10 +6,13 @@ use crate::domain::{CompanyName, CompanyStatus, ComplaintAllowance};
 use crate::domain::{ContactKind, Role};
 use crate::services::hierarchy::companies::{self, CompanyPolicy, CompanyRow};
 use crate::services::hierarchy::deletion::{self, Deletable};
+use crate::services::limits::rules::{self as limit_rules, LimitsView};
+use crate::services::limits::usage as limits_usage;
 use crate::services::notices::contacts::{self as abuse_contacts, Contact};
 use crate::services::suspension::views::{self as suspension_views, RepeatOffender};
 use crate::services::{self, common::FieldErrors, common::ServiceError, hierarchy::domains};
 use crate::web::layout::{Caller, Layout};
+use crate::web::sending_chart::{self, SendingChart};
 use crate::web::{WebError, urls};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -71,9 +74,16 @@ pub struct CompanyPage {
     suspended_total: i64,
     suspended_by_domain: HashMap<i32, i64>,
     repeat_offenders: Vec<RepeatOffender>,
+    limits: LimitsView,
+    sending_chart: SendingChart,
+    show_sending: bool,
 }
 
 impl CompanyPage {
+    fn effective_limits(&self) -> crate::enforcement::limits::Limits {
+        self.limits.own.or(self.limits.inherited)
+    }
+
     pub fn suspended_in(&self, domain_id: &i32) -> i64 {
         self.suspended_by_domain.get(domain_id).copied().unwrap_or(0)
     }
@@ -93,7 +103,19 @@ pub async fn show(caller: Caller, path: web::Path<i32>) -> Result<CompanyPage, W
         .filter(|(domain_id, _)| actor.sees(Place::Domain { company_id: id, domain_id: *domain_id }))
         .collect();
     let suspended_total = suspended_by_domain.values().sum();
+    let limits = limit_rules::company_view(caller.db(), actor, id).await?;
+    let effective = limits.own.or(limits.inherited);
+    // A domain admin sees only their domains' mailboxes: no company-wide sending figures.
+    let hours = if actor.role == Role::Domain {
+        Vec::new()
+    } else {
+        limits_usage::company_hourly(caller.db(), id, 24).await?
+    };
+    let sending_chart = sending_chart::sending_chart(&hours, effective.external_hourly, 640, 150);
     Ok(CompanyPage {
+        limits,
+        sending_chart,
+        show_sending: actor.role != Role::Domain,
         layout: caller.layout(),
         can_edit: actor.may(Action::EditCompany, place),
         can_delete: actor.may(Action::ManageCompanies, place),

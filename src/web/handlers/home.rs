@@ -1,6 +1,7 @@
 //! The front page: what the signed-in person runs, with counts and shortcuts.
 use crate::authz::{Action, Place};
 use crate::domain::Role;
+use crate::services::limits::usage::{self as limits_usage, NearLimit};
 use crate::services::{
     hierarchy::domains, hierarchy::overview, notices::contacts as abuse_contacts,
     suspension::views as suspension_views,
@@ -23,6 +24,9 @@ pub struct HomePage {
     suspended: i64,
     /// For the platform: companies whose AUP notices have nowhere to go.
     without_abuse_contact: Vec<(i32, String)>,
+    /// Mailboxes at or near a sending limit.
+    near_limits: Vec<NearLimit>,
+    near_percent: u32,
 }
 
 pub async fn index(caller: Caller) -> Result<HomePage, WebError> {
@@ -36,7 +40,10 @@ pub async fn index(caller: Caller) -> Result<HomePage, WebError> {
     } else {
         abuse_contacts::companies_without(caller.db(), actor).await?
     };
+    let near_limits = limits_usage::near_limits(caller.db(), actor, 20).await?;
     Ok(HomePage {
+        near_limits,
+        near_percent: limits_usage::NEAR_PERCENT,
         suspended,
         without_abuse_contact,
         layout: caller.layout(),

@@ -1,8 +1,10 @@
 //! The support look-up: type part of an address, see each match with its company, domain and status.
 use super::{html, invalid};
 use crate::domain::{Service, ServiceState};
+use crate::enforcement::limits::BreachAction;
 use crate::enforcement::{self, MailboxPolicy, SendRefusal};
 use crate::services::common::ServiceError;
+use crate::services::limits::usage::{self as limits_usage, Pause};
 use crate::services::suspension::lookup::{self, LookupResult, LookupRow};
 use crate::services::suspension::record::SuspensionRecord;
 use crate::services::{complaints::views as complaint_views, suspension::views as suspension_views};
@@ -39,7 +41,11 @@ pub struct DeskRow {
 }
 
 /// "Cannot send: suspended since …" and the like, for the desk (never read to the customer).
-fn mail_server_words(row: &LookupRow, open: &[SuspensionRecord]) -> Vec<String> {
+fn mail_server_words(
+    row: &LookupRow,
+    open: &[SuspensionRecord],
+    paused: Option<&(Pause, BreachAction)>,
+) -> Vec<String> {
     let mailbox = MailboxPolicy {
         mailbox_id: row.mailbox_id,
         domain_id: row.domain_id,
@@ -66,6 +72,20 @@ fn mail_server_words(row: &LookupRow, open: &[SuspensionRecord]) -> Vec<String> 
                     row.services.webmail_send.label().to_lowercase(),
                     since(Service::WebmailSend)
                 ));
+            }
+            match paused {
+                Some((pause, BreachAction::Alert)) => words.push(format!(
+                    "Over its {} of {}: mail still goes out, the company's abuse contacts were alerted.",
+                    pause.kind.describe(),
+                    pause.limit
+                )),
+                Some((pause, _)) => words.push(format!(
+                    "Sending paused{} ({} of {} reached): recipients get \"try again later\".",
+                    pause.until.map(|at| format!(" until {}", at.format("%H:%M UTC"))).unwrap_or_default(),
+                    pause.kind.describe(),
+                    pause.limit
+                )),
+                None => {}
             }
         }
     }
@@ -119,6 +139,7 @@ async fn desk_rows(caller: &Caller, result: &LookupResult) -> Result<Vec<DeskRow
     let lifters = suspension_views::lifters(caller.db(), &places).await?;
     let all_ids: Vec<i32> = result.rows.iter().map(|r| r.mailbox_id).collect();
     let complaints = complaint_views::window_counts(caller.db(), &all_ids).await?;
+    let paused = limits_usage::paused_among(caller.db(), &all_ids).await?;
     Ok(result
         .rows
         .iter()
@@ -131,7 +152,7 @@ async fn desk_rows(caller: &Caller, result: &LookupResult) -> Result<Vec<DeskRow
                 .map(|(service, _)| service.label())
                 .collect();
             DeskRow {
-                mail_server: mail_server_words(row, &open),
+                mail_server: mail_server_words(row, &open, paused.get(&row.mailbox_id)),
                 script: script(row, &open, &disabled),
                 lifters: if open.is_empty() {
                     Vec::new()

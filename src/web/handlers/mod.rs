@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod domains;
 pub mod health;
 pub mod home;
+pub mod limits;
 pub mod lookup;
 pub mod mailboxes;
 pub mod notices;

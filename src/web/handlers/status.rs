@@ -5,13 +5,16 @@ use super::confirm::ConfirmPage;
 use super::{html, see_other};
 use crate::authz::Action;
 use crate::domain::{LiftKind, Service, ServiceState, SuspensionReason};
+use crate::enforcement::limits::LimitKind;
 use crate::services::common::passwords::Secret;
 use crate::services::hierarchy::mailboxes::{self, Mailbox};
+use crate::services::limits::usage::{self as limits_usage, SendingStatus};
 use crate::services::suspension::actions::{self as suspensions, StatusChange};
 use crate::services::suspension::record::SuspensionRecord;
 use crate::services::suspension::views::{self as suspension_views, SuspendedMailbox};
 use crate::services::{common::FieldErrors, common::ServiceError};
 use crate::web::layout::{Caller, Layout};
+use crate::web::sending_chart::{self, SendingChart};
 use crate::web::{WebError, urls};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -44,6 +47,47 @@ pub struct StatusPage {
     evidence: String,
     note: String,
     reasons: Vec<(&'static str, &'static str)>,
+    sending: SendingStatus,
+    sending_chart: SendingChart,
+}
+
+/// One line of the Sending table.
+pub struct SendingLine {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub counted: u32,
+    pub limit: Option<u32>,
+    pub percent: u32,
+}
+
+impl StatusPage {
+    fn sending_lines(&self) -> Vec<SendingLine> {
+        let s = &self.sending;
+        [
+            (
+                "external-hour",
+                "External recipients, last hour",
+                LimitKind::ExternalHourly,
+                s.limits.external_hourly,
+            ),
+            (
+                "internal-hour",
+                "Internal recipients, last hour",
+                LimitKind::InternalHourly,
+                s.limits.internal_hourly,
+            ),
+            ("day", "All recipients, last 24 hours", LimitKind::Daily, s.limits.daily),
+        ]
+        .into_iter()
+        .map(|(id, label, kind, limit)| SendingLine {
+            id,
+            label,
+            counted: s.usage.counted(kind),
+            limit,
+            percent: s.percent(kind),
+        })
+        .collect()
+    }
 }
 
 #[derive(Default)]
@@ -60,6 +104,9 @@ async fn status_page(caller: &Caller, id: i32, form: FormState) -> Result<Status
     let open = suspension_views::open_for(caller.db(), &mailbox).await?;
     let history = suspension_views::history_for(caller.db(), &mailbox).await?;
     let repeat_offender = suspension_views::is_repeat_offender(caller.db(), id).await?;
+    let sending = limits_usage::status_by_id(caller.db(), id).await?;
+    let hours = limits_usage::mailbox_hourly(caller.db(), id, 24).await?;
+    let sending_chart = sending_chart::sending_chart(&hours, sending.limits.external_hourly, 640, 150);
     let lines = mailbox
         .services
         .iter()
@@ -86,6 +133,8 @@ async fn status_page(caller: &Caller, id: i32, form: FormState) -> Result<Status
         evidence: form.evidence,
         note: form.note,
         reasons: SuspensionReason::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        sending,
+        sending_chart,
     })
 }
 

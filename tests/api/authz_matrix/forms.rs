@@ -115,6 +115,17 @@ pub(super) fn paste_form(report: &str) -> Vec<(String, String)> {
     form(&[("report", report)])
 }
 
+/// Limits below the provider's defaults: a company or domain admin may set them.
+pub(super) fn limits_form() -> Vec<(String, String)> {
+    form(&[("limit_daily", "900"), ("limit_external_hourly", "90"), ("limit_internal_hourly", "")])
+}
+
+pub(super) fn company_limits_form() -> Vec<(String, String)> {
+    let mut fields = limits_form();
+    fields.extend(form(&[("breach", "defer"), ("probation", "on")]));
+    fields
+}
+
 pub(super) fn token_form(n: u32) -> Vec<(String, String)> {
     form(&[("name", &format!("Matrix token {n}"))])
 }
@@ -172,6 +183,12 @@ pub(super) fn id_routes(n: u32) -> Vec<(&'static str, &'static str, Form)> {
         ("get", "/complaints/{id}", vec![]),
         ("get", "/notices/{id}", vec![]),
         ("get", "/companies/{id}/notices", vec![]),
+        ("get", "/companies/{id}/limits", vec![]),
+        ("post", "/companies/{id}/limits", company_limits_form()),
+        ("get", "/domains/{id}/limits", vec![]),
+        ("post", "/domains/{id}/limits", limits_form()),
+        ("get", "/mailboxes/{id}/limits", vec![]),
+        ("post", "/mailboxes/{id}/limits", limits_form()),
         // `POST /tokens/{id}/revoke` is not here: support is refused before the token is looked
         // up (see the matrix).
     ]

@@ -37,6 +37,7 @@ mod audit;
 mod complaints;
 mod forms;
 mod hierarchy;
+mod limits;
 mod public;
 mod seed;
 mod suspensions;
@@ -260,6 +261,7 @@ fn matrix(who: Who, fx: &Fixture, x: &Extra) -> Vec<Cell> {
     admins::cells(&mut t, fx);
     audit::cells(&mut t, fx, x);
     complaints::cells(&mut t, fx, x);
+    limits::cells(&mut t, fx);
 
     // Ids that do not exist, and ids that are not numbers.
     let n = t.fresh();
