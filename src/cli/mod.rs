@@ -306,6 +306,7 @@ async fn seed_demo(db: &DatabaseConnection, intake: &IntakeArgs, bind: &str) -> 
         public_url: intake.public_url.clone().unwrap_or_else(|| format!("http://{bind}/")),
     };
     crate::services::demo::complaints::add(db, first_domain, &settings).await?;
+    crate::services::demo::sending::add(db, first_domain).await?;
     Ok(())
 }
 

@@ -27,7 +27,14 @@ mailbox address; set --login-domain if Dovecot strips the domain) and `client_ad
 (compared with MAILADMIN_WEBMAIL_NETWORKS). Receive Mail is judged at RCPT on port 25 by the
 same line. With the policy service down or silent for 10 s, Postfix applies default_action
 (a temporary failure: senders retry, nothing is accepted unchecked). Several policy services,
-one per mail server, may share one database; each follows changes within a second.";
+one per mail server, may share one database; each follows changes within a second.
+
+Outbound limits are counted at RCPT, one recipient per request the service lets through: keep
+the check in smtpd_recipient_restrictions of every smtpd a signed-in sender uses (a copy in
+smtpd_end_of_data_restrictions judges senders again but counts nothing). A sender over a limit
+gets MAILADMIN_POLICY_LIMIT_DEFERRED (452 4.7.1, a temporary refusal), is soft-suspended, or
+only reported, as the company chose; the counts are shared through the database by every
+policy service on it, within max(1 % of a limit, 10) recipients.";
 
 pub fn settings(
     enforcement: &EnforcementArgs,

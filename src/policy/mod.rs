@@ -118,7 +118,7 @@ impl PolicyService {
         let flushing = tokio::spawn(flusher.run(self.stop.subscribe()));
         let mut status_server = None;
         if let Some(listener) = self.status {
-            match status::server(listener, self.engine.state.clone()) {
+            match status::server(listener, self.engine.state.clone(), self.engine.counters.clone()) {
                 Ok(server) => {
                     status_server = Some(server.handle());
                     tasks.spawn(async move {

@@ -1,13 +1,16 @@
 //! `GET /healthz` of a policy service (`--status-bind`), for monitoring and load balancers: is
 //! the table loaded, how many mailboxes, is it current or answering from an older state because
 //! the database fails. 200 while it can decide from a table (`"current"` or `"stale"`), 503
-//! before the first load (it answers the fallback action then).
+//! before the first load (it answers the fallback action then). `sending_counts` says whether
+//! the last day's counts are loaded, how many instances share them, and for how many senders
+//! this one holds counts.
+use super::counters::SendingCounters;
 use super::table::PolicyState;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::json;
 use std::sync::Arc;
 
-async fn healthz(state: web::Data<Arc<PolicyState>>) -> HttpResponse {
+async fn healthz(state: web::Data<Arc<PolicyState>>, counters: web::Data<Arc<SendingCounters>>) -> HttpResponse {
     let freshness = state.freshness();
     let mailboxes = state.read(|t| t.mailbox_count());
     let status = match (&mailboxes, &freshness.database_error) {
@@ -23,6 +26,11 @@ async fn healthz(state: web::Data<Arc<PolicyState>>) -> HttpResponse {
         "mailboxes": mailboxes,
         "current_at": current_at,
         "database_error": freshness.database_error,
+        "sending_counts": {
+            "loaded": counters.is_loaded(),
+            "instances": counters.instances(),
+            "senders": counters.mailboxes(),
+        },
     });
     let mut response =
         if mailboxes.is_some() { HttpResponse::Ok() } else { HttpResponse::ServiceUnavailable() };
@@ -33,9 +41,13 @@ async fn healthz(state: web::Data<Arc<PolicyState>>) -> HttpResponse {
 pub fn server(
     listener: std::net::TcpListener,
     state: Arc<PolicyState>,
+    counters: Arc<SendingCounters>,
 ) -> std::io::Result<actix_web::dev::Server> {
     let data = web::Data::new(state);
-    Ok(HttpServer::new(move || App::new().app_data(data.clone()).route("/healthz", web::get().to(healthz)))
+    let counters = web::Data::new(counters);
+    Ok(HttpServer::new(move || {
+        App::new().app_data(data.clone()).app_data(counters.clone()).route("/healthz", web::get().to(healthz))
+    })
         .workers(1)
         .disable_signals()
         .listen(listener)?

@@ -86,6 +86,51 @@ db_tests! {
         assert_eq!(otto.svc_send_mail, 0, "Send Mail still enabled");
     }
 
+    async fn a_limit_changed_in_the_dashboard_applies_within_a_second_and_webmail_hears_when_to_retry(app: TestApp) {
+        let f = seed_fixture(&app.db).await;
+        let policy = spawn_policy(&app.db, true).await;
+        let mut conn = Conn::open(&policy.address).await;
+        for n in 0..3 {
+            assert_eq!(conn.ask(&external(n)).await, DUNNO);
+        }
+        // The platform lowers company A's hourly external limit to 3 through the form.
+        let plat = app.signed_in("plat").await;
+        let saved = plat
+            .post(&format!("/companies/{}/limits", f.company_a), &[("limit_external_hourly", "3"), ("breach", "defer")])
+            .await;
+        assert_eq!(saved.status, reqwest::StatusCode::SEE_OTHER, "{}", saved.body);
+        let took = crate::policy::until_answer(&policy.address, &external(99), DEFERRED, Duration::from_secs(1)).await;
+        eprintln!("limit change seen by the policy service in {took:?}");
+        // The webmail asks before it submits: not now, and when to try again.
+        let token = mailadmin::services::access::api_tokens::create(
+            &app.db,
+            &mailadmin::services::access::admins::system_actor("test"),
+            "webmail",
+        )
+        .await
+        .unwrap()
+        .1;
+        eventually("the counts shared", || async { stored(&app.db, f.mailbox_a2).await.0 >= 3 }).await;
+        let body: serde_json::Value = reqwest::Client::new()
+            .get(format!("{}/api/v1/mailboxes/otto@alpha2.example/send-permission", app.address))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["allowed"], false, "{body}");
+        assert_eq!(body["reason_code"], "limit_external_hourly");
+        assert_eq!(body["message"], "Too many recipients, try again later");
+        let retry = body["retry_after"].as_i64().expect("retry_after in seconds");
+        assert!((1..=3600).contains(&retry), "{body}");
+        // The policy service's status says how its counts stand.
+        let status: serde_json::Value = reqwest::get(&policy.status).await.unwrap().json().await.unwrap();
+        assert_eq!(status["sending_counts"]["loaded"], true, "{status}");
+        assert_eq!(status["sending_counts"]["instances"], 1, "{status}");
+    }
+
     async fn the_suspend_action_suspends_once_with_an_aup_notice(app: TestApp) {
         let f = seed_fixture(&app.db).await;
         set_company_limits(&app.db, f.company_a, Some(3), None, None, BreachAction::Suspend).await;
