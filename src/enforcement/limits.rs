@@ -205,24 +205,28 @@ pub struct Usage {
 
 impl Usage {
     /// Sums `buckets` into the windows ending in bucket `now`, counting only buckets from the
-    /// one `counted_from` falls in (the last lift: a lifted mailbox starts afresh, give or take
-    /// the recipients of that 5-minute bucket before the lift).
+    /// one `counted_from` falls in (the last lift: a lifted mailbox starts afresh). The policy
+    /// service subtracts what the lift's own bucket held before the lift; the dashboard shows
+    /// that bucket whole for its five minutes.
     pub fn of(buckets: &[BucketCount], now: i64, counted_from: Option<i64>) -> Usage {
         let mut usage = Usage::default();
         for b in buckets {
-            if b.bucket > now
-                || b.bucket <= now - DAY_BUCKETS
-                || counted_from.is_some_and(|from| b.bucket < from)
-            {
-                continue;
-            }
-            usage.day = usage.day.saturating_add(b.external).saturating_add(b.internal);
-            if b.bucket > now - HOUR_BUCKETS {
-                usage.external_hour = usage.external_hour.saturating_add(b.external);
-                usage.internal_hour = usage.internal_hour.saturating_add(b.internal);
-            }
+            usage.add(b, now, counted_from);
         }
         usage
+    }
+
+    /// Adds one bucket, if it is inside the windows ending in bucket `now` (see [`Usage::of`]).
+    pub fn add(&mut self, b: &BucketCount, now: i64, counted_from: Option<i64>) {
+        if b.bucket > now || b.bucket <= now - DAY_BUCKETS || counted_from.is_some_and(|from| b.bucket < from)
+        {
+            return;
+        }
+        self.day = self.day.saturating_add(b.external).saturating_add(b.internal);
+        if b.bucket > now - HOUR_BUCKETS {
+            self.external_hour = self.external_hour.saturating_add(b.external);
+            self.internal_hour = self.internal_hour.saturating_add(b.internal);
+        }
     }
 
     pub fn counted(&self, kind: LimitKind) -> u32 {
@@ -266,15 +270,16 @@ pub struct Breach {
     pub kind: LimitKind,
     pub limit: u32,
     pub counted: u32,
-    /// Where this breach's window starts, as a bucket: the window slot's first bucket, or the
-    /// last lift's bucket when later (a lift starts a new episode, which may act again).
+    /// When this breach's episode starts, in Unix seconds: the start of the window slot it
+    /// falls in, or the last lift when later (a lift starts a new episode, which may act again).
     pub slot: i64,
 }
 
-/// The `Breach::slot` of a breach of `kind` in bucket `now`.
-pub fn breach_slot(kind: LimitKind, now: i64, counted_from: Option<i64>) -> i64 {
+/// The `Breach::slot` of a breach of `kind` in bucket `now`, for a sender last lifted at
+/// `lifted_secs` (Unix seconds).
+pub fn breach_slot(kind: LimitKind, now: i64, lifted_secs: Option<i64>) -> i64 {
     let window = kind.window_buckets();
-    (now.div_euclid(window) * window).max(counted_from.unwrap_or(i64::MIN))
+    (now.div_euclid(window) * window * BUCKET_SECONDS).max(lifted_secs.unwrap_or(i64::MIN))
 }
 
 /// When the `kind` window will have room for one more recipient: the end of the bucket whose

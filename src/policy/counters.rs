@@ -15,6 +15,7 @@
 //! most max(1 % of the limit, 10) recipients over (one per instance when there are more
 //! instances than that). With the database away, counting goes on locally and the bound is
 //! not kept until it answers again.
+use crate::enforcement::Verdict;
 pub use crate::enforcement::limits::Breach;
 use crate::enforcement::limits::{BucketCount, DAY_BUCKETS, LimitKind, Usage};
 use crate::services::enforcement::counts::CountRow;
@@ -57,6 +58,35 @@ impl Slot {
 struct MailboxCounts {
     newest: Slot,
     older: Vec<Slot>,
+    /// The bucket of the last lift and what it held then (external, internal), not counted
+    /// against the lifted sender. Taken at the first request after the lift: while suspended
+    /// nothing was counted, so that is what the bucket held before the lift.
+    lift: Option<(u32, u32, u32)>,
+}
+
+/// One recipient of a hosted sender, as [`SendingCounters::admit`] needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient {
+    pub mailbox_id: i32,
+    /// The bucket of now.
+    pub now: i64,
+    /// The bucket of the sender's last lift.
+    pub counted_from: Option<i64>,
+    pub internal: bool,
+    /// Unshared recipients of the sender this instance may hold.
+    pub allowance: u32,
+}
+
+/// What [`SendingCounters::admit`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// This instance holds as many unshared recipients of the sender as it may: wait for a flush.
+    Wait,
+    /// Still so after waiting: refuse for now (a temporary refusal), count nothing.
+    Held,
+    /// Decided on the counts; `counted` says whether the recipient was counted, `unshared`
+    /// how many of the sender's recipients this instance now holds unshared.
+    Decided { verdict: Verdict, usage: Usage, counted: bool, unshared: u32 },
 }
 
 impl MailboxCounts {
@@ -119,6 +149,31 @@ impl Default for SendingCounters {
     }
 }
 
+/// Sums a mailbox's buckets in place (no allocation per request), less what its lift's bucket
+/// held before the lift; and its unshared recipients.
+fn usage_of(counts: &mut MailboxCounts, now: i64, counted_from: Option<i64>) -> (Usage, u32) {
+    if let Some(lift) = counted_from.and_then(|b| u32::try_from(b).ok())
+        && counts.lift.is_none_or(|(bucket, _, _)| bucket != lift)
+    {
+        let before = counts.slots().find(|s| s.bucket == lift).map(Slot::count).unwrap_or_default();
+        counts.lift = Some((lift, before.external, before.internal));
+    }
+    let mut usage = Usage::default();
+    let mut unshared = 0;
+    for slot in counts.slots() {
+        let mut count = slot.count();
+        if let Some((bucket, external, internal)) = counts.lift
+            && bucket == slot.bucket
+        {
+            count.external = count.external.saturating_sub(external);
+            count.internal = count.internal.saturating_sub(internal);
+        }
+        usage.add(&count, now, counted_from);
+        unshared += slot.unshared();
+    }
+    (usage, unshared)
+}
+
 impl SendingCounters {
     fn shard(&self, mailbox_id: i32) -> std::sync::MutexGuard<'_, HashMap<i32, MailboxCounts>> {
         self.shards[mailbox_id.rem_euclid(SHARDS as i32) as usize].lock().unwrap_or_else(|e| e.into_inner())
@@ -127,11 +182,37 @@ impl SendingCounters {
     /// A mailbox's counts in the windows ending in bucket `now`, and how many of them this
     /// instance has not shared yet.
     pub fn usage(&self, mailbox_id: i32, now: i64, counted_from: Option<i64>) -> (Usage, u32) {
-        let shard = self.shard(mailbox_id);
-        let Some(counts) = shard.get(&mailbox_id) else { return (Usage::default(), 0) };
-        let buckets: Vec<BucketCount> = counts.slots().map(Slot::count).collect();
-        let unshared = counts.slots().map(Slot::unshared).sum();
-        (Usage::of(&buckets, now, counted_from), unshared)
+        let mut shard = self.shard(mailbox_id);
+        match shard.get_mut(&mailbox_id) {
+            Some(counts) => usage_of(counts, now, counted_from),
+            None => (Usage::default(), 0),
+        }
+    }
+
+    /// Judges one recipient of a sender and counts it if it goes through, in one step under
+    /// the sender's lock, so parallel requests cannot all pass on the same count. `judge` gets
+    /// the sender's counts and answers the verdict (`crate::enforcement::decide`). With
+    /// `allowance` unshared recipients held, the request waits for a flush (`may_wait`) or is
+    /// held.
+    pub fn admit(&self, r: &Recipient, may_wait: bool, judge: impl FnOnce(Usage) -> Verdict) -> Admission {
+        let (now, internal) = (r.now, r.internal);
+        let mut shard = self.shard(r.mailbox_id);
+        let counts = shard.entry(r.mailbox_id).or_default();
+        let (usage, unshared) = usage_of(counts, now, r.counted_from);
+        if unshared >= r.allowance {
+            return if may_wait { Admission::Wait } else { Admission::Held };
+        }
+        let verdict = judge(usage);
+        let counted = verdict.lets_through();
+        if counted {
+            let slot = counts.slot(now as u32);
+            if internal {
+                slot.local_internal += 1;
+            } else {
+                slot.local_external += 1;
+            }
+        }
+        Admission::Decided { verdict, usage, counted, unshared: unshared + counted as u32 }
     }
 
     /// Counts one recipient; answers this instance's unshared recipients of the mailbox.
@@ -246,7 +327,10 @@ impl SendingCounters {
             });
         }
         let mut breaches = self.breaches.lock().unwrap_or_else(|e| e.into_inner());
-        breaches.1.retain(|(_, kind, slot)| slot + kind.window_buckets() > now);
+        let now_secs = now * crate::enforcement::limits::BUCKET_SECONDS;
+        breaches.1.retain(|(_, kind, slot)| {
+            slot + kind.window_buckets() * crate::enforcement::limits::BUCKET_SECONDS > now_secs
+        });
     }
 
     /// Notes a breach, once per mailbox, limit and window slot in this instance.
@@ -259,6 +343,11 @@ impl SendingCounters {
 
     pub fn take_breaches(&self) -> Vec<Breach> {
         std::mem::take(&mut self.breaches.lock().unwrap_or_else(|e| e.into_inner()).0)
+    }
+
+    /// A breach that could not be recorded goes back in the queue for the next round.
+    pub fn requeue(&self, breach: Breach) {
+        self.breaches.lock().unwrap_or_else(|e| e.into_inner()).0.push(breach);
     }
 
     /// How many mailboxes have counts in memory (for the status line).

@@ -2,7 +2,7 @@
 //! table, reads the sender's counts, asks [`crate::enforcement::decide`] and turns the verdict
 //! into the configured action; a recipient let through is counted. Counts decisions by kind and
 //! their latency for the periodic log line.
-use super::counters::{Breach, SendingCounters};
+use super::counters::{Admission, Breach, Recipient, SendingCounters};
 use super::protocol::{self, Malformed};
 use super::table::PolicyState;
 use crate::enforcement::limits::{self, BreachAction};
@@ -56,15 +56,18 @@ pub enum Kind {
     Fallback = 3,
     Malformed = 4,
     OverLimit = 5,
+    /// A limited sender's recipient refused for now: its counts could not be shared in time.
+    Held = 6,
 }
 
-const KINDS: [(&str, Kind); 6] = [
+const KINDS: [(&str, Kind); 7] = [
     ("dunno", Kind::Dunno),
     ("refuse_send", Kind::RefuseSend),
     ("refuse_recipient", Kind::RefuseRecipient),
     ("fallback", Kind::Fallback),
     ("malformed", Kind::Malformed),
     ("over_limit", Kind::OverLimit),
+    ("held", Kind::Held),
 ];
 
 /// Upper bounds of the latency buckets, in microseconds.
@@ -72,7 +75,7 @@ const BUCKETS_US: [u64; 10] = [5, 10, 25, 50, 100, 250, 500, 1_000, 2_000, u64::
 
 #[derive(Debug, Default)]
 pub struct Stats {
-    kinds: [AtomicU64; 6],
+    kinds: [AtomicU64; 7],
     latency: [AtomicU64; 10],
     /// SASL logins that name no mailbox of ours: a Dovecot that strips the domain without
     /// `--login-domain` set would let every suspended user send, so this is worth a look.
@@ -209,48 +212,67 @@ impl Engine {
             return Ok(Reply::Action(&self.settings.fallback));
         };
         let bucket = limits::bucket_of(now);
-        let sending = match (&looked.sender, looked.rules) {
-            (Some(sender), Some(rules)) => {
-                let (usage, unshared) = self.counters.usage(sender.mailbox_id, bucket, rules.counted_from);
-                let allowance = self.unshared_allowance(&rules.limits, looked.internal);
-                if may_wait && unshared >= allowance {
-                    self.counters.flush_wanted.notify_one();
-                    return Ok(Reply::AfterFlush);
-                }
-                Some(SendingCheck {
-                    limits: rules.limits,
-                    usage,
-                    internal: looked.internal,
-                    breach: rules.breach,
-                })
-            }
-            _ => None,
-        };
         let submitter = match &looked.sender {
             Some(mailbox) => Submitter::Hosted { mailbox, via_webmail },
             None => Submitter::Other,
         };
-        let verdict = enforcement::decide(&Question {
-            stage,
-            submitter,
-            recipient: looked.recipient.as_ref(),
-            sending,
-        });
-        if let (Some(sender), Some(check)) = (&looked.sender, sending) {
-            if verdict.lets_through() {
-                let unshared = self.counters.count(sender.mailbox_id, bucket, check.internal);
-                if unshared >= self.unshared_allowance(&check.limits, check.internal) {
-                    self.counters.flush_wanted.notify_one();
-                }
-            }
-            if let Verdict::OverLimit { kind, limit, .. } = verdict {
-                self.counters.breached(Breach {
+        let recipient = looked.recipient.as_ref();
+        let question = |sending| enforcement::decide(&Question { stage, submitter, recipient, sending });
+        // Services first: a refused sender or recipient is neither held back nor counted.
+        let mut verdict = question(None);
+        if let (Some(sender), Some(rules), Verdict::Dunno) = (&looked.sender, looked.rules, verdict) {
+            let internal = looked.internal;
+            let allowance = self.unshared_allowance(&rules.limits, internal);
+            // Until the last day's counts are read (just after a start), or while this
+            // instance holds all it may of the sender unshared, the request waits for the
+            // flusher; after waiting it is refused for now rather than counted past the bound.
+            let admission = if self.counters.is_loaded() {
+                let recipient = Recipient {
                     mailbox_id: sender.mailbox_id,
-                    kind,
-                    limit,
-                    counted: check.usage.counted(kind),
-                    slot: limits::breach_slot(kind, bucket, looked.rules.and_then(|r| r.counted_from)),
-                });
+                    now: bucket,
+                    counted_from: rules.counted_from,
+                    internal,
+                    allowance,
+                };
+                self.counters.admit(&recipient, may_wait, |usage| {
+                    question(Some(SendingCheck {
+                        limits: rules.limits,
+                        usage,
+                        internal,
+                        breach: rules.breach,
+                    }))
+                })
+            } else if may_wait {
+                Admission::Wait
+            } else {
+                Admission::Held
+            };
+            match admission {
+                Admission::Wait => {
+                    self.counters.flush_wanted.notify_one();
+                    return Ok(Reply::AfterFlush);
+                }
+                Admission::Held => {
+                    self.counters.flush_wanted.notify_one();
+                    self.stats.record(Kind::Held, started);
+                    tracing::debug!(sender = request.sender, "recipient held: counts not shared in time");
+                    return Ok(Reply::Action(&self.settings.limit_deferred));
+                }
+                Admission::Decided { verdict: judged, usage, counted, unshared } => {
+                    if counted && unshared >= allowance {
+                        self.counters.flush_wanted.notify_one();
+                    }
+                    if let Verdict::OverLimit { kind, limit, .. } = judged {
+                        self.counters.breached(Breach {
+                            mailbox_id: sender.mailbox_id,
+                            kind,
+                            limit,
+                            counted: usage.counted(kind),
+                            slot: limits::breach_slot(kind, bucket, rules.lifted_secs),
+                        });
+                    }
+                    verdict = judged;
+                }
             }
         }
         let (kind, action) = match verdict {

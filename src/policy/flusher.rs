@@ -18,12 +18,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
-const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(2);
 /// An instance not heard of for this long no longer shares the counters.
-const LIVE_MS: i64 = 15_000;
-/// How far before its last read an instance reads again: commits land a little after their
-/// `seen`, and clocks differ a little between hosts.
-const READ_OVERLAP_MS: i64 = 3_000;
+const LIVE_MS: i64 = 7_000;
+/// How far before its last read an instance reads again (by the database's clock): a row is
+/// stamped when written and seen by others when committed, a little later.
+const READ_OVERLAP_MS: i64 = 5_000;
 const LOAD_PAGE: u32 = 20_000;
 
 pub struct Flusher {
@@ -36,10 +36,6 @@ pub struct Flusher {
     loaded: bool,
     last_read_ms: i64,
     failing: bool,
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 impl Flusher {
@@ -63,7 +59,7 @@ impl Flusher {
         let mut last_prune = Instant::now();
         while !*stop.borrow() {
             if last_heartbeat.is_none_or(|at| at.elapsed() >= HEARTBEAT_EVERY) {
-                match counts::heartbeat(&self.db, self.id, &self.host, now_ms(), LIVE_MS).await {
+                match counts::heartbeat(&self.db, self.id, &self.host, LIVE_MS).await {
                     Ok(n) => {
                         self.counters.set_instances(n);
                         last_heartbeat = Some(Instant::now());
@@ -90,7 +86,10 @@ impl Flusher {
     /// Reads the last day's counts (a restart keeps counting where the instances were).
     async fn load(&mut self) {
         let started = Instant::now();
-        let read_from = now_ms();
+        let read_from = match counts::db_now_ms(&self.db).await {
+            Ok(ms) => ms,
+            Err(e) => return self.failed("reading the database's clock", &e),
+        };
         let min_bucket = limits::bucket_of(chrono::Utc::now()) - DAY_BUCKETS + 1;
         let mut after = 0;
         let mut rows = 0;
@@ -123,7 +122,7 @@ impl Flusher {
     pub async fn round(&mut self) {
         let local = self.counters.take_local();
         if !local.is_empty() {
-            match counts::add(&self.db, self.id, now_ms(), &local).await {
+            match counts::add(&self.db, self.id, &local).await {
                 Ok(totals) => self.counters.settle(&local, &totals),
                 Err(e) => {
                     self.counters.restore(&local);
@@ -134,7 +133,10 @@ impl Flusher {
             self.counters.settle(&[], &[]);
         }
         if self.loaded {
-            let read_from = now_ms();
+            let read_from = match counts::db_now_ms(&self.db).await {
+                Ok(ms) => ms,
+                Err(e) => return self.failed("reading the database's clock", &e),
+            };
             let min_bucket = limits::bucket_of(chrono::Utc::now()) - DAY_BUCKETS + 1;
             match counts::written_by_others(
                 &self.db,
@@ -153,7 +155,9 @@ impl Flusher {
         }
         for breach in self.counters.take_breaches() {
             if let Err(e) = breaches::record(&self.db, &self.notices, &breach).await {
-                tracing::error!(error = %e, mailbox_id = breach.mailbox_id, "recording a limit breach failed");
+                // Kept for the next round: a breach is acted on once, never lost.
+                tracing::error!(error = %e, mailbox_id = breach.mailbox_id, "recording a limit breach failed; retrying");
+                self.counters.requeue(breach);
             }
         }
         if self.failing {

@@ -115,7 +115,7 @@ impl PolicyService {
         tasks.spawn(log_stats(self.engine.clone()));
         let flusher =
             flusher::Flusher::new(self.db.clone(), self.engine.counters.clone(), self.notices.clone());
-        let flushing = tokio::spawn(flusher.run(self.stop.subscribe()));
+        let mut flushing = tokio::spawn(flusher.run(self.stop.subscribe()));
         let mut status_server = None;
         if let Some(listener) = self.status {
             match status::server(listener, self.engine.state.clone(), self.engine.counters.clone()) {
@@ -139,8 +139,13 @@ impl PolicyService {
         }
         tasks.abort_all();
         // The counts of the last second go to the database before the process ends.
-        if tokio::time::timeout(Duration::from_secs(3), flushing).await.is_err() {
-            tracing::warn!("the last sending counts could not be written in time");
+        match tokio::time::timeout(Duration::from_secs(3), &mut flushing).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "the sending-count flusher failed"),
+            Err(_) => {
+                flushing.abort();
+                tracing::warn!("the last sending counts could not be written in time");
+            }
         }
     }
 }

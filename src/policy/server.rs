@@ -15,8 +15,10 @@ use tokio::sync::watch;
 /// A connection with no request under way may stay this long. Longer than Postfix's own
 /// `smtpd_policy_service_max_idle` (300 s), so Postfix is the one that closes idle connections.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(330);
-/// The longest a request waits for its sender's counts to be shared.
+/// The longest a request waits for one flush of its sender's counts.
 pub const FLUSH_WAIT: Duration = Duration::from_secs(1);
+/// How many flushes a request waits for at most.
+pub const FLUSH_ATTEMPTS: u32 = 3;
 /// A request begun must be complete within this long (Postfix writes one in one go).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -153,11 +155,15 @@ pub async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
                 break; // refused below, as an over-long request
             }
             let mut answer = engine.answer(&buf[..end], true);
-            if let Ok(Reply::AfterFlush) = answer {
-                // A sender this instance counted as far as it may alone: its counts are being
-                // shared; decide once they are (or after a second, with the database slow).
+            // A sender this instance counted as far as it may alone: its counts are being
+            // shared; decide once they are. A few flushes at most (other requests of the same
+            // sender may take the room first), then the engine refuses for now.
+            for attempt in 0..FLUSH_ATTEMPTS {
+                if !matches!(answer, Ok(Reply::AfterFlush)) {
+                    break;
+                }
                 let _ = tokio::time::timeout(FLUSH_WAIT, engine.counters.next_flush()).await;
-                answer = engine.answer(&buf[..end], false);
+                answer = engine.answer(&buf[..end], attempt + 1 < FLUSH_ATTEMPTS);
             }
             match answer {
                 Ok(Reply::Action(action)) => protocol::write_reply(&mut out, action),

@@ -10,7 +10,10 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::json;
 use std::sync::Arc;
 
-async fn healthz(state: web::Data<Arc<PolicyState>>, counters: web::Data<Arc<SendingCounters>>) -> HttpResponse {
+async fn healthz(
+    state: web::Data<Arc<PolicyState>>,
+    counters: web::Data<Arc<SendingCounters>>,
+) -> HttpResponse {
     let freshness = state.freshness();
     let mailboxes = state.read(|t| t.mailbox_count());
     let status = match (&mailboxes, &freshness.database_error) {
@@ -48,8 +51,8 @@ pub fn server(
     Ok(HttpServer::new(move || {
         App::new().app_data(data.clone()).app_data(counters.clone()).route("/healthz", web::get().to(healthz))
     })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)?
-        .run())
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run())
 }

@@ -85,6 +85,8 @@ pub struct SenderRules {
     pub limits: Limits,
     pub breach: BreachAction,
     pub counted_from: Option<i64>,
+    /// The last lift, in Unix seconds (breaches after it are a new episode).
+    pub lifted_secs: Option<i64>,
 }
 
 impl std::fmt::Debug for MailboxTable {
@@ -228,6 +230,7 @@ impl MailboxTable {
             ),
             breach: company.map_or(BreachAction::Defer, |c| c.breach),
             counted_from: lifted.map(limits::bucket_of),
+            lifted_secs: lifted.map(|at| at.timestamp()),
         }
     }
 

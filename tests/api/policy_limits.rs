@@ -159,6 +159,23 @@ db_tests! {
             .unwrap();
         assert_eq!(history.len(), 1);
         assert_eq!(history[0].reason, "rate_limit");
+        // Lifted at once, inside the same 5-minute bucket: counting restarts at the lift, so
+        // the burst that suspended it does not suspend it again.
+        let system = mailadmin::services::access::admins::system_actor("test");
+        mailadmin::services::suspension::actions::lift(
+            &app.db,
+            &system,
+            f.mailbox_a2,
+            &[mailadmin::domain::Service::SendMail],
+            mailadmin::domain::LiftKind::Lifted,
+            None,
+        )
+        .await
+        .expect("lift");
+        crate::policy::until_answer(&policy.address, &external(10), DUNNO, Duration::from_secs(1)).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let m = mailbox::Entity::find_by_id(f.mailbox_a2).one(&app.db).await.unwrap().unwrap();
+        assert_eq!(m.svc_send_mail, 0, "not suspended again by the counts from before the lift");
     }
 
     async fn counts_survive_a_restart(app: TestApp) {
@@ -196,6 +213,9 @@ db_tests! {
         .expect("lift");
         let otto = mailbox::Entity::find_by_id(f.mailbox_a2).one(&app.db).await.unwrap().unwrap();
         assert!(otto.send_lifted_at.is_some(), "the lift is remembered");
+        let page = app.signed_in("comp-a").await.get(&format!("/mailboxes/{}/status", f.mailbox_a2)).await;
+        assert!(page.text("#probation").starts_with("On probation until 20"), "{}", page.text("#probation"));
+        assert_eq!(page.texts("#sending-external-hour td")[2], "5", "the hourly external limit halved: 10 / 2");
         let policy = spawn_policy(&app.db, true).await;
         let mut conn = Conn::open(&policy.address).await;
         for n in 0..5 {

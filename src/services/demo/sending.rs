@@ -36,6 +36,6 @@ pub async fn add(db: &DatabaseConnection, domain_id: i32) -> Result<(), ServiceE
             rows.push(CountRow { mailbox_id: *id, count: BucketCount { bucket: b, external, internal } });
         }
     }
-    counts::add(db, 0, Utc::now().timestamp_millis(), &rows).await?;
+    counts::add(db, 0, &rows).await?;
     Ok(())
 }

@@ -1,14 +1,32 @@
 //! Recipients counted by the policy services (`sending_count`: per mailbox and 5-minute
 //! bucket, external and internal), shared by every instance on the database.
 //!
-//! An instance adds its counts in batches (`add`, one statement per few hundred rows) and gets
-//! each row's new total back; it learns the other instances' counts by reading the rows they
-//! wrote lately (`written_by_others`). `seen` is the writer's clock in milliseconds: readers
-//! look back a little further than their last read, so a row committed late or from a clock a
-//! little behind is still read (reading a total twice is harmless: totals replace, never add).
+//! An instance adds its counts in batches (`add`, one statement per few hundred rows, in a fixed
+//! order so two instances never wait on each other in a circle) and gets each row's new total
+//! back; it learns the other instances' counts by reading the rows they wrote lately
+//! (`written_by_others`). `seen` is the database's clock in milliseconds when the row was
+//! written: readers look back a few seconds further than their last read (by the same clock),
+//! so a row committed a little after it was written is still read (reading a total twice is
+//! harmless: totals replace, never add).
 use crate::enforcement::limits::BucketCount;
 use crate::services::common::{ServiceError, sql};
-use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, QueryResult, TransactionTrait};
+
+/// The database's clock in milliseconds, as SQL.
+fn now_ms_sql(backend: DatabaseBackend) -> &'static str {
+    match backend {
+        DatabaseBackend::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+        _ => "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
+    }
+}
+
+/// The database's clock in milliseconds.
+pub async fn db_now_ms(db: &DatabaseConnection) -> Result<i64, ServiceError> {
+    let backend = db.get_database_backend();
+    let query = format!("SELECT {} AS n", now_ms_sql(backend));
+    let row = db.query_one_raw(sql::statement(backend, &query, vec![])).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+}
 
 /// One row of counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,17 +51,20 @@ fn row(r: &QueryResult) -> Result<CountRow, sea_orm::DbErr> {
 const SELECT: &str = "SELECT mailbox_id, CAST(bucket AS BIGINT) AS bucket, CAST(external AS BIGINT) AS external, \
      CAST(internal AS BIGINT) AS internal FROM sending_count";
 
-/// Adds `deltas` to the stored counts in one transaction; answers every row's new total.
+/// Adds `deltas` (at most one per mailbox and bucket) to the stored counts in one transaction;
+/// answers every row's new total.
 pub async fn add(
     db: &DatabaseConnection,
     writer: i64,
-    seen_ms: i64,
     deltas: &[CountRow],
 ) -> Result<Vec<CountRow>, ServiceError> {
+    let mut deltas = deltas.to_vec();
+    deltas.sort_unstable_by_key(|d| (d.mailbox_id, d.count.bucket));
     let mut totals = Vec::with_capacity(deltas.len());
+    let now = now_ms_sql(db.get_database_backend());
     let txn = db.begin().await?;
     for chunk in deltas.chunks(400) {
-        let values_sql = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let values_sql = vec![format!("(?, ?, ?, ?, {now}, ?)"); chunk.len()].join(", ");
         let query = format!(
             "INSERT INTO sending_count (mailbox_id, bucket, external, internal, seen, writer) VALUES {values_sql} \
              ON CONFLICT (mailbox_id, bucket) DO UPDATE SET \
@@ -53,14 +74,13 @@ pub async fn add(
              RETURNING mailbox_id, CAST(bucket AS BIGINT) AS bucket, CAST(external AS BIGINT) AS external, \
                CAST(internal AS BIGINT) AS internal"
         );
-        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 6);
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 5);
         for d in chunk {
             values.extend([
                 d.mailbox_id.into(),
                 d.count.bucket.into(),
                 (d.count.external as i64).into(),
                 (d.count.internal as i64).into(),
-                seen_ms.into(),
                 writer.into(),
             ]);
         }
@@ -129,34 +149,36 @@ pub async fn of_mailbox<C: ConnectionTrait>(
     Ok(rows.iter().map(|r| row(r).map(|c| c.count)).collect::<Result<_, _>>()?)
 }
 
-/// Says this instance is alive and answers how many are (itself included), seen in the last
-/// `live_ms`.
+/// Says this instance is alive and answers how many are (itself included), heard of in the
+/// last `live_ms` by the database's clock.
 pub async fn heartbeat(
     db: &DatabaseConnection,
     id: i64,
     host: &str,
-    now_ms: i64,
     live_ms: i64,
 ) -> Result<u32, ServiceError> {
     let backend = db.get_database_backend();
+    let now = now_ms_sql(backend);
     db.execute_raw(sql::statement(
         backend,
-        "INSERT INTO policy_instance (id, host, seen) VALUES (?, ?, ?) \
-         ON CONFLICT (id) DO UPDATE SET seen = excluded.seen",
-        vec![id.into(), host.to_owned().into(), now_ms.into()],
+        &format!(
+            "INSERT INTO policy_instance (id, host, seen) VALUES (?, ?, {now}) \
+             ON CONFLICT (id) DO UPDATE SET seen = excluded.seen"
+        ),
+        vec![id.into(), host.to_owned().into()],
     ))
     .await?;
     db.execute_raw(sql::statement(
         backend,
-        "DELETE FROM policy_instance WHERE seen < ?",
-        vec![(now_ms - 100 * live_ms).into()],
+        &format!("DELETE FROM policy_instance WHERE seen < {now} - ?"),
+        vec![(100 * live_ms).into()],
     ))
     .await?;
     let row = db
         .query_one_raw(sql::statement(
             backend,
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM policy_instance WHERE seen >= ?",
-            vec![(now_ms - live_ms).into()],
+            &format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM policy_instance WHERE seen >= {now} - ?"),
+            vec![live_ms.into()],
         ))
         .await?;
     let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(1);

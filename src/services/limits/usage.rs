@@ -202,8 +202,8 @@ pub struct NearLimit {
 pub const NEAR_PERCENT: u32 = 80;
 
 /// Mailboxes in the actor's scope at or above [`NEAR_PERCENT`] of a limit, fullest first, at
-/// most `limit`. Candidates come from one grouped read of the last day's counts; each is then
-/// judged exactly (its own limits, probation, its last lift).
+/// most `limit`. One grouped read of the last day's counts with every sender's limits finds
+/// the candidates; only those are judged exactly (probation, the last lift).
 pub async fn near_limits(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -230,20 +230,48 @@ pub async fn near_limits(
             format!(" AND d.id IN ({marks})")
         }
     };
-    // The smallest limits anyone could have (halved on probation) make the candidate bar.
+    // One grouped read judges every sender of the last day against its effective limits
+    // (counted from the whole day: a lift is only taken into account for the few listed).
     let query = format!(
         "SELECT s.mailbox_id, \
            CAST(SUM(CASE WHEN s.bucket > ? THEN s.external ELSE 0 END) AS BIGINT) AS ext_hour, \
            CAST(SUM(CASE WHEN s.bucket > ? THEN s.internal ELSE 0 END) AS BIGINT) AS int_hour, \
-           CAST(SUM(s.external + s.internal) AS BIGINT) AS day \
+           CAST(SUM(s.external + s.internal) AS BIGINT) AS day, \
+           m.limit_daily AS m_daily, m.limit_external_hourly AS m_ext, m.limit_internal_hourly AS m_int, \
+           d.limit_daily AS d_daily, d.limit_external_hourly AS d_ext, d.limit_internal_hourly AS d_int, \
+           c.limit_daily AS c_daily, c.limit_external_hourly AS c_ext, c.limit_internal_hourly AS c_int \
          FROM sending_count s JOIN mailbox m ON m.id = s.mailbox_id JOIN domain d ON d.id = m.domain_id \
-         WHERE s.bucket > ?{filter} GROUP BY s.mailbox_id \
-         ORDER BY SUM(s.external + s.internal) DESC LIMIT 100"
+           JOIN company c ON c.id = d.company_id \
+         WHERE s.bucket > ?{filter} \
+         GROUP BY s.mailbox_id, m.limit_daily, m.limit_external_hourly, m.limit_internal_hourly, \
+           d.limit_daily, d.limit_external_hourly, d.limit_internal_hourly, \
+           c.limit_daily, c.limit_external_hourly, c.limit_internal_hourly"
     );
     let rows = db.query_all_raw(sql::statement(db.get_database_backend(), &query, values)).await?;
-    let mut found = Vec::new();
+    let mut candidates: Vec<(u64, i32)> = Vec::new();
     for r in &rows {
-        let id: i32 = r.try_get("", "mailbox_id")?;
+        let get = |name: &str| -> Result<Option<i32>, sea_orm::DbErr> { r.try_get("", name) };
+        let own = Limits::from_columns(get("m_daily")?, get("m_ext")?, get("m_int")?);
+        let of_domain = Limits::from_columns(get("d_daily")?, get("d_ext")?, get("d_int")?);
+        let of_company = Limits::from_columns(get("c_daily")?, get("c_ext")?, get("c_int")?);
+        // Probation halves the external limit: judge with it halved, so no one is missed.
+        let l = limits::effective(own, of_domain, of_company, true);
+        let share = |counted: i64, limit: Option<u32>| match limit {
+            Some(0) => 100,
+            Some(l) => (counted.max(0) as u64 * 100) / l as u64,
+            None => 0,
+        };
+        let fullest = share(r.try_get("", "ext_hour")?, l.external_hourly)
+            .max(share(r.try_get("", "int_hour")?, l.internal_hourly))
+            .max(share(r.try_get("", "day")?, l.daily));
+        if fullest >= NEAR_PERCENT as u64 {
+            candidates.push((fullest, r.try_get("", "mailbox_id")?));
+        }
+    }
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
+    candidates.truncate(limit * 2);
+    let mut found = Vec::new();
+    for (_, id) in candidates {
         let Some(m) = mailbox::Entity::find_by_id(id).one(db).await? else { continue };
         let status = status_of(db, &m).await?;
         let fullest = [LimitKind::Daily, LimitKind::ExternalHourly, LimitKind::InternalHourly]
