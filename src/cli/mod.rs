@@ -351,8 +351,9 @@ async fn serve(
         .await
         .map_err(|e| CommandError::Failed(format!("cannot start the dashboard on {}: {e}", web.bind)))?;
     println!("Dashboard listening on http://{}/", app.address());
-    let worker = tokio::spawn(crate::notices::run(db, sender));
+    let worker = tokio::spawn(crate::notices::run(db.clone(), sender));
     let result = app.run_until_stopped().await.map_err(|e| CommandError::Failed(e.to_string()));
     worker.abort();
+    crate::db::checkpoint(&db).await;
     result
 }

@@ -153,13 +153,6 @@ impl Flusher {
                 Err(e) => return self.failed("reading the other instances' counts", &e),
             }
         }
-        for breach in self.counters.take_breaches() {
-            if let Err(e) = breaches::record(&self.db, &self.notices, &breach).await {
-                // Kept for the next round: a breach is acted on once, never lost.
-                tracing::error!(error = %e, mailbox_id = breach.mailbox_id, "recording a limit breach failed; retrying");
-                self.counters.requeue(breach);
-            }
-        }
         if self.failing {
             self.failing = false;
             tracing::warn!("sending counts shared again: the database answers");
@@ -180,6 +173,30 @@ impl Flusher {
         if !self.failing {
             self.failing = true;
             tracing::error!(error = %e, "{what} failed: counting goes on here and is shared when the database answers");
+        }
+    }
+
+    /// Records the breaches seen, a batch per transaction, every [`FLUSH_EVERY`]: apart from
+    /// the flushes, so a burst of alerts never delays sharing the counts.
+    pub async fn record_breaches(&self, mut stop: watch::Receiver<bool>) {
+        loop {
+            let pending = self.counters.take_breaches();
+            for batch in pending.chunks(200) {
+                if let Err(e) = breaches::record_all(&self.db, &self.notices, batch).await {
+                    // Kept for the next round: a breach is acted on once, never lost.
+                    tracing::error!(error = %e, breaches = batch.len(), "recording limit breaches failed; retrying");
+                    for breach in batch {
+                        self.counters.requeue(*breach);
+                    }
+                }
+            }
+            if *stop.borrow() {
+                return;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(FLUSH_EVERY) => {}
+                _ = stop.changed() => {}
+            }
         }
     }
 

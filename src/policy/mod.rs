@@ -116,6 +116,11 @@ impl PolicyService {
         let flusher =
             flusher::Flusher::new(self.db.clone(), self.engine.counters.clone(), self.notices.clone());
         let mut flushing = tokio::spawn(flusher.run(self.stop.subscribe()));
+        // Breaches are recorded apart from the flushes, so a burst of alerts never delays them.
+        let recorder =
+            flusher::Flusher::new(self.db.clone(), self.engine.counters.clone(), self.notices.clone());
+        let stop_recording = self.stop.subscribe();
+        let mut recording = tokio::spawn(async move { recorder.record_breaches(stop_recording).await });
         let mut status_server = None;
         if let Some(listener) = self.status {
             match status::server(listener, self.engine.state.clone(), self.engine.counters.clone()) {
@@ -146,6 +151,10 @@ impl PolicyService {
                 flushing.abort();
                 tracing::warn!("the last sending counts could not be written in time");
             }
+        }
+        if tokio::time::timeout(Duration::from_secs(3), &mut recording).await.is_err() {
+            recording.abort();
+            tracing::warn!("the last limit breaches could not be recorded in time");
         }
     }
 }

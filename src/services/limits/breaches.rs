@@ -15,20 +15,35 @@ use serde_json::json;
 
 const BY: &str = "system (sending limits)";
 
-/// Records a breach and acts on it; answers whether this call was the one that acted.
-pub async fn record(
+/// Records breaches and acts on them, in one transaction (a burst of senders reaching their
+/// limits costs one commit); answers how many this call acted on (others had been already).
+pub async fn record_all(
     db: &DatabaseConnection,
+    settings: &NoticeSettings,
+    breaches: &[Breach],
+) -> Result<usize, ServiceError> {
+    let txn = begin_write(db).await?;
+    let mut acted = 0;
+    for breach in breaches {
+        acted += record_in(&txn, settings, breach).await? as usize;
+    }
+    txn.commit().await?;
+    Ok(acted)
+}
+
+/// Records one breach in `txn` and acts on it; answers whether this call was the one that acted.
+async fn record_in(
+    txn: &DatabaseTransaction,
     settings: &NoticeSettings,
     breach: &Breach,
 ) -> Result<bool, ServiceError> {
-    let txn = begin_write(db).await?;
-    let Some(mailbox) = mailbox::Entity::find_by_id(breach.mailbox_id).one(&txn).await? else {
+    let Some(mailbox) = mailbox::Entity::find_by_id(breach.mailbox_id).one(txn).await? else {
         return Ok(false); // deleted meanwhile
     };
     let domain =
-        domain::Entity::find_by_id(mailbox.domain_id).one(&txn).await?.ok_or(ServiceError::NotFound)?;
+        domain::Entity::find_by_id(mailbox.domain_id).one(txn).await?.ok_or(ServiceError::NotFound)?;
     let company =
-        company::Entity::find_by_id(domain.company_id).one(&txn).await?.ok_or(ServiceError::NotFound)?;
+        company::Entity::find_by_id(domain.company_id).one(txn).await?.ok_or(ServiceError::NotFound)?;
     let action = BreachAction::from_stored(&company.limit_breach);
     let now = Utc::now();
     let inserted = txn
@@ -49,17 +64,15 @@ pub async fn record(
         .await?
         .rows_affected();
     if inserted == 0 {
-        txn.commit().await?;
         return Ok(false);
     }
     let acted = match action {
-        BreachAction::Suspend => suspend(&txn, settings, &company, &mailbox, breach).await?,
+        BreachAction::Suspend => suspend(txn, settings, &company, &mailbox, breach).await?,
         BreachAction::Defer | BreachAction::Alert => {
-            alert(&txn, settings, &company, &mailbox, breach, action).await?;
+            alert(txn, settings, &company, &mailbox, breach, action).await?;
             true
         }
     };
-    txn.commit().await?;
     tracing::info!(
         mailbox_id = mailbox.id,
         limit_kind = breach.kind.as_str(),
