@@ -13,6 +13,7 @@ mod m20261124_000008_create_complaints;
 mod m20261125_000009_index_sign_ins;
 mod m20261202_000010_create_policy_changes;
 mod m20261202_000011_create_sending_limits;
+mod m20261202_000012_create_mail_views;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_index_sign_ins::Migration),
             Box::new(m20261202_000010_create_policy_changes::Migration),
             Box::new(m20261202_000011_create_sending_limits::Migration),
+            Box::new(m20261202_000012_create_mail_views::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! The `mailadmin` command: serve, migrate, ingest-arf, create-admin, seed-demo.
 mod ingest;
+mod mail_config;
 mod policy;
 use crate::config::{DatabaseArgs, EnforcementArgs, IntakeArgs, PolicyArgs, SmtpArgs, WebArgs};
 use crate::domain::{AdminLogin, DomainName, Role};
@@ -43,6 +44,18 @@ pub enum Command {
     Policy {
         #[command(flatten)]
         policy: PolicyArgs,
+    },
+    /// Print the lookup-table files and configuration snippets that make Postfix and Dovecot
+    /// read mailboxes, passwords and services from this database (views `mail_domain`,
+    /// `mail_user`), ready to copy. Touches nothing.
+    MailConfig {
+        /// Which mail server.
+        #[arg(value_enum)]
+        server: mail_config::MailServer,
+        /// Webmail hosts (as for `policy`): their IMAP logins need Login via Webmail instead of
+        /// Connect via IMAP4.
+        #[arg(long, env = "MAILADMIN_WEBMAIL_NETWORKS", value_delimiter = ',')]
+        webmail_networks: Vec<String>,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -121,6 +134,10 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
     // The policy service starts and answers (its fallback) while the database is away, and
     // leaves migrations to `migrate` and `serve`: several may start at once, with no DDL rights.
+    // mail-config only prints: no connection, no migration.
+    if let Command::MailConfig { server, webmail_networks } = &cli.command {
+        return exit_code(mail_config::run(*server, &url, webmail_networks));
+    }
     if let Command::Policy { policy: args } = cli.command {
         let db = match crate::db::connect_lazily(&url, cli.database.database_pool).await {
             Ok(db) => db,
@@ -152,6 +169,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             serve(db, web, intake, smtp, enforcement, demo).await
         }
         Command::Policy { .. } => unreachable!("handled above"),
+        Command::MailConfig { .. } => unreachable!("handled above"),
         Command::IngestArf { .. } => unreachable!("handled above"),
         Command::CreateAdmin { login, role, company, domains } => {
             create_admin(&db, &login, role.into(), company, domains).await

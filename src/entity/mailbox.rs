@@ -26,6 +26,8 @@ pub struct Model {
     pub limit_internal_hourly: Option<i32>,
     /// The last lift of Send Mail: sending is counted from here, probation runs from here.
     pub send_lifted_at: Option<DateTimeUtc>,
+    /// Quota in MB for the mail servers (`mail_user.quota_mb`); 0 is none.
+    pub quota_mb: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

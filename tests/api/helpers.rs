@@ -20,6 +20,8 @@ pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
     pub backend: Backend,
+    /// The database's URL, for tools the test starts.
+    pub database_url: String,
 }
 
 /// Runs each test body twice: once on SQLite, once on PostgreSQL.
@@ -101,7 +103,7 @@ pub async fn spawn_app_on(backend: Backend, database_url: &str) -> TestApp {
         .expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, db, backend }
+    TestApp { address, db, backend, database_url: database_url.to_owned() }
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects, knows its CSRF token.
@@ -208,6 +210,8 @@ impl TestApp {
 }
 
 pub const FIXTURE_PASSWORD: &str = "fixture-password";
+/// Every fixture mailbox's password.
+pub const FIXTURE_MAILBOX_PASSWORD: &str = "mailbox-password";
 
 /// Two companies, A and B, each with domains and mailboxes, and one admin per role.
 /// "Own" objects are A's; "foreign" ones are B's.
@@ -246,7 +250,7 @@ pub async fn seed_fixture(db: &DatabaseConnection) -> Fixture {
     let mailbox = |local: &str| mailboxes::NewMailbox {
         local_part: LocalPart::parse(local).unwrap(),
         display_name: DisplayName::parse("Test User").unwrap(),
-        password: Secret::new("mailbox-password".into()),
+        password: Secret::new(FIXTURE_MAILBOX_PASSWORD.into()),
     };
     let mailbox_a = mailboxes::create(db, &system, domain_a, mailbox("anna")).await.unwrap().id;
     let mailbox_a2 = mailboxes::create(db, &system, domain_a2, mailbox("otto")).await.unwrap().id;

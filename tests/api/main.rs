@@ -17,6 +17,8 @@ mod intake;
 mod intake_batches;
 mod limits_pages;
 mod lookup;
+mod mail_dovecot;
+mod mail_views;
 mod mailboxes;
 mod notices;
 mod policy;
