@@ -39,6 +39,32 @@ pub(crate) fn contains_pattern(needle: &str) -> String {
     pattern
 }
 
+/// ` AND …` narrowing a query to the actor's scope, its values pushed onto `values`: the
+/// company column and the domain column to compare, e.g. `s.company_id`, `s.domain_id`.
+pub(crate) fn scope_filter(
+    actor: &crate::authz::Actor,
+    company_column: &str,
+    domain_column: &str,
+    values: &mut Vec<Value>,
+) -> String {
+    use crate::authz::Scope;
+    match actor.scope() {
+        Scope::Everything => String::new(),
+        Scope::Company(id) => {
+            values.push(id.into());
+            format!(" AND {company_column} = ?")
+        }
+        Scope::Domains(ids) => {
+            let marks = placeholders(ids.len());
+            if ids.is_empty() {
+                values.push((-1).into());
+            }
+            values.extend(ids.into_iter().map(Value::from));
+            format!(" AND {domain_column} IN ({marks})")
+        }
+    }
+}
+
 /// `?, ?, ?` for an IN list of `n` values (at least one, so the SQL stays valid).
 pub(crate) fn placeholders(n: usize) -> String {
     vec!["?"; n.max(1)].join(", ")

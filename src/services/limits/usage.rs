@@ -1,6 +1,6 @@
 //! What a mailbox has sent against its limits, as the dashboard and the webmail API show it,
 //! from the counts the policy services share (`sending_count`, at most a flush behind).
-use crate::authz::{Actor, Scope};
+use crate::authz::Actor;
 use crate::enforcement::limits::{self, BreachAction, BucketCount, LimitKind, Limits, Usage};
 use crate::entity::{company, domain, mailbox};
 use crate::services::common::{ServiceError, sql};
@@ -215,21 +215,7 @@ pub async fn near_limits(
         (bucket - limits::HOUR_BUCKETS).into(),
         (bucket - limits::DAY_BUCKETS).into(),
     ];
-    let filter = match actor.scope() {
-        Scope::Everything => String::new(),
-        Scope::Company(id) => {
-            values.push(id.into());
-            " AND d.company_id = ?".into()
-        }
-        Scope::Domains(ids) => {
-            let marks = sql::placeholders(ids.len());
-            if ids.is_empty() {
-                values.push((-1).into());
-            }
-            values.extend(ids.into_iter().map(sea_orm::Value::from));
-            format!(" AND d.id IN ({marks})")
-        }
-    };
+    let filter = sql::scope_filter(actor, "d.company_id", "d.id", &mut values);
     // One grouped read judges every sender of the last day against its effective limits
     // (counted from the whole day: a lift is only taken into account for the few listed).
     let query = format!(

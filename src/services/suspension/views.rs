@@ -14,21 +14,7 @@ use std::collections::HashMap;
 
 /// `AND …` narrowing suspension rows (alias `s`) to the actor's scope.
 fn scope_filter(actor: &Actor, values: &mut Vec<sea_orm::Value>) -> String {
-    match actor.scope() {
-        Scope::Everything => String::new(),
-        Scope::Company(id) => {
-            values.push(id.into());
-            " AND s.company_id = ?".into()
-        }
-        Scope::Domains(ids) => {
-            let marks = sql::placeholders(ids.len());
-            if ids.is_empty() {
-                values.push((-1).into());
-            }
-            values.extend(ids.into_iter().map(sea_orm::Value::from));
-            format!(" AND s.domain_id IN ({marks})")
-        }
-    }
+    sql::scope_filter(actor, "s.company_id", "s.domain_id", values)
 }
 
 /// Suspended mailboxes in one domain (served by the partial index on open suspensions).
