@@ -107,6 +107,15 @@ async fn aup_notice_reaches_the_abuse_contacts(backend: Backend) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The sink has the message as soon as the relay said 250; the worker records "sent" just
+    // after: wait for that before stopping it.
+    for _ in 0..100 {
+        let stored = notice::Entity::find().one(&app.db).await.unwrap();
+        if stored.is_some_and(|n| n.status == "sent") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     worker.abort();
     assert_eq!(delivered.len(), 1, "one notice delivered");
     let raw = std::fs::read(&delivered[0]).unwrap();
