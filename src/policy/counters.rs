@@ -180,7 +180,8 @@ impl SendingCounters {
     }
 
     /// A mailbox's counts in the windows ending in bucket `now`, and how many of them this
-    /// instance has not shared yet.
+    /// instance has not shared yet (tests; decisions use [`SendingCounters::admit`]).
+    #[cfg(test)]
     pub fn usage(&self, mailbox_id: i32, now: i64, counted_from: Option<i64>) -> (Usage, u32) {
         let mut shard = self.shard(mailbox_id);
         match shard.get_mut(&mailbox_id) {
@@ -215,7 +216,8 @@ impl SendingCounters {
         Admission::Decided { verdict, usage, counted, unshared: unshared + counted as u32 }
     }
 
-    /// Counts one recipient; answers this instance's unshared recipients of the mailbox.
+    /// Counts one recipient without judging it (tests); answers the unshared recipients.
+    #[cfg(test)]
     pub fn count(&self, mailbox_id: i32, now: i64, internal: bool) -> u32 {
         let mut shard = self.shard(mailbox_id);
         let counts = shard.entry(mailbox_id).or_default();

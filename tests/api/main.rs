@@ -22,6 +22,7 @@ mod mail_views;
 mod mailboxes;
 mod notices;
 mod policy;
+mod policy_database;
 mod policy_limits;
 mod policy_postfix;
 mod suspension_races;

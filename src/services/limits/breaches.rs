@@ -117,19 +117,11 @@ async fn suspend(
     let status_url = outbox::status_url(settings, mailbox.id);
     outbox::enqueue_in(
         txn,
-        company,
-        mailbox,
+        (company, mailbox),
         "aup",
         &[],
-        |to_platform| {
-            let mut body = String::new();
-            if to_platform {
-                body.push_str(&format!(
-                    "NOTE: {} has no abuse contact, so this notice went to the platform's address.\n\n",
-                    company.name
-                ));
-            }
-            body.push_str(&format!(
+        format!("AUP Notice: sending suspended for {} (sending limit)", mailbox.address),
+        format!(
                 "Attention: abuse contact of {company}\n\n\
                  Sending from the mailbox {address}, one of the email accounts of {company}, has been \
                  soft-suspended: it reached its {what} of {limit} recipients ({counted} counted).\n\n\
@@ -148,9 +140,7 @@ async fn suspend(
                 what = breach.kind.describe(),
                 limit = breach.limit,
                 counted = breach.counted,
-            ));
-            (format!("AUP Notice: sending suspended for {} (sending limit)", mailbox.address), body)
-        },
+            ),
         settings,
     )
     .await?;
@@ -196,32 +186,22 @@ async fn alert(
     };
     outbox::enqueue_in(
         txn,
-        company,
-        mailbox,
+        (company, mailbox),
         "limit",
         &[],
-        |to_platform| {
-            let mut body = String::new();
-            if to_platform {
-                body.push_str(&format!(
-                    "NOTE: {} has no abuse contact, so this alert went to the platform's address.\n\n",
-                    company.name
-                ));
-            }
-            body.push_str(&format!(
-                "Attention: abuse contact of {company}\n\n\
+        format!("Sending limit reached: {}", mailbox.address),
+        format!(
+            "Attention: abuse contact of {company}\n\n\
                  The mailbox {address} reached its {what} of {limit} recipients ({counted} counted).\n\n\
                  {effect}\n\n\
                  If the user did not mean to send this much, the account's password may be known to a \
                  spammer. Its sending and limits: {status_url}\n",
-                company = company.name,
-                address = mailbox.address,
-                what = breach.kind.describe(),
-                limit = breach.limit,
-                counted = breach.counted,
-            ));
-            (format!("Sending limit reached: {}", mailbox.address), body)
-        },
+            company = company.name,
+            address = mailbox.address,
+            what = breach.kind.describe(),
+            limit = breach.limit,
+            counted = breach.counted,
+        ),
         settings,
     )
     .await?;

@@ -29,6 +29,24 @@ fn limits_json(l: &Limits) -> Value {
     json!({ "daily": l.daily, "external_hourly": l.external_hourly, "internal_hourly": l.internal_hourly })
 }
 
+/// Saves `model` and its audit entry in one transaction.
+async fn write_audited<A>(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    model: A,
+    change: Change<'_>,
+) -> Result<(), ServiceError>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    <A::Entity as sea_orm::EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    let txn = begin_write(db).await?;
+    model.update(&txn).await?;
+    audit::record(&txn, actor, change).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Refuses, field by field, a limit above the inherited one, unless the platform sets it.
 fn tighten_only(actor: &Actor, wanted: &Limits, inherited: &Limits) -> Result<(), ServiceError> {
     if actor.role == Role::Platform {
@@ -61,7 +79,7 @@ pub async fn update_company(
     let existing = company::Entity::find_by_id(company_id).one(db).await?.ok_or(ServiceError::NotFound)?;
     authorize(actor, Action::ManageCompanies, Place::Company(company_id))?;
     let before = json!({
-        "limits": limits_json(&Limits::from_columns(existing.limit_daily, existing.limit_external_hourly, existing.limit_internal_hourly)),
+        "limits": limits_json(&own_of(existing.limit_daily, existing.limit_external_hourly, existing.limit_internal_hourly)),
         "breach": existing.limit_breach,
         "probation": existing.probation,
     });
@@ -74,12 +92,11 @@ pub async fn update_company(
     model.limit_breach = Set(wanted.breach.as_str().to_owned());
     model.probation = Set(wanted.probation);
     model.updated_at = Set(Utc::now());
-    let txn = begin_write(db).await?;
-    model.update(&txn).await?;
     let after = json!({ "limits": limits_json(&wanted.limits), "breach": wanted.breach.as_str(), "probation": wanted.probation });
-    audit::record(
-        &txn,
+    write_audited(
+        db,
         actor,
+        model,
         Change {
             company_id: Some(company_id),
             object_kind: "company",
@@ -90,9 +107,7 @@ pub async fn update_company(
             after,
         },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 /// The limits a domain inherits: its company's, else the provider's.
@@ -117,7 +132,7 @@ pub async fn update_domain(
     authorize(actor, Action::ManageDomains, Place::Domain { company_id: existing.company_id, domain_id })?;
     let c = company::Entity::find_by_id(existing.company_id).one(db).await?.ok_or(ServiceError::NotFound)?;
     tighten_only(actor, &wanted, &inherited_by_domain(&c))?;
-    let before = limits_json(&Limits::from_columns(
+    let before = limits_json(&own_of(
         existing.limit_daily,
         existing.limit_external_hourly,
         existing.limit_internal_hourly,
@@ -129,11 +144,10 @@ pub async fn update_domain(
     model.limit_external_hourly = Set(external);
     model.limit_internal_hourly = Set(internal);
     model.updated_at = Set(Utc::now());
-    let txn = begin_write(db).await?;
-    model.update(&txn).await?;
-    audit::record(
-        &txn,
+    write_audited(
+        db,
         actor,
+        model,
         Change {
             company_id: Some(c.id),
             object_kind: "domain",
@@ -144,9 +158,7 @@ pub async fn update_domain(
             after: limits_json(&wanted),
         },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 pub async fn update_mailbox(
@@ -160,7 +172,7 @@ pub async fn update_mailbox(
     authorize(actor, Action::ManageMailboxes, Place::Domain { company_id: d.company_id, domain_id: d.id })?;
     let c = company::Entity::find_by_id(d.company_id).one(db).await?.ok_or(ServiceError::NotFound)?;
     tighten_only(actor, &wanted, &inherited_by_mailbox(&d, &c))?;
-    let before = limits_json(&Limits::from_columns(
+    let before = limits_json(&own_of(
         existing.limit_daily,
         existing.limit_external_hourly,
         existing.limit_internal_hourly,
@@ -172,11 +184,10 @@ pub async fn update_mailbox(
     model.limit_external_hourly = Set(external);
     model.limit_internal_hourly = Set(internal);
     model.updated_at = Set(Utc::now());
-    let txn = begin_write(db).await?;
-    model.update(&txn).await?;
-    audit::record(
-        &txn,
+    write_audited(
+        db,
         actor,
+        model,
         Change {
             company_id: Some(c.id),
             object_kind: "mailbox",
@@ -187,9 +198,7 @@ pub async fn update_mailbox(
             after: limits_json(&wanted),
         },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 /// What a limits page shows: the object's own limits, what it inherits, and who may edit.

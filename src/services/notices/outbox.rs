@@ -37,15 +37,9 @@ pub struct AupNotice<'a> {
     pub sample_ids: Vec<i32>,
 }
 
-fn body(settings: &NoticeSettings, n: &AupNotice<'_>, to_platform: bool) -> String {
+fn body(settings: &NoticeSettings, n: &AupNotice<'_>) -> String {
     let status_url = status_url(settings, n.mailbox.id);
     let mut text = String::new();
-    if to_platform {
-        text.push_str(&format!(
-            "NOTE: {} has no abuse contact, so this notice went to the platform's address.\n\n",
-            n.company.name
-        ));
-    }
     text.push_str(&format!(
         "Attention: abuse contact of {company}\n\n\
          Sending from the mailbox {address}, one of the email accounts of {company}, has been \
@@ -80,16 +74,11 @@ pub(crate) async fn enqueue_aup_in(
 ) -> Result<i32, ServiceError> {
     enqueue_in(
         txn,
-        n.company,
-        n.mailbox,
+        (n.company, n.mailbox),
         "aup",
         &n.sample_ids,
-        |to_platform| {
-            (
-                format!("AUP Notice: sending suspended for {}", n.mailbox.address),
-                body(settings, n, to_platform),
-            )
-        },
+        format!("AUP Notice: sending suspended for {}", n.mailbox.address),
+        body(settings, n),
         settings,
     )
     .await
@@ -118,19 +107,26 @@ pub fn status_url(settings: &NoticeSettings, mailbox_id: i32) -> String {
     format!("{}/mailboxes/{}/status", settings.public_url.trim_end_matches('/'), mailbox_id)
 }
 
-/// Writes a notice about `mailbox` to its company's abuse contacts into the outbox, in `txn`.
-/// `write` gets whether it goes to the platform instead and answers the subject and body.
+/// Writes a notice about `mailbox` to its company's abuse contacts into the outbox, in `txn`;
+/// to the platform's address, with a line saying why, when the company has none.
 pub(crate) async fn enqueue_in(
     txn: &DatabaseTransaction,
-    company: &company::Model,
-    mailbox: &mailbox::Model,
+    (company, mailbox): (&company::Model, &mailbox::Model),
     kind: &str,
     sample_ids: &[i32],
-    write: impl FnOnce(bool) -> (String, String),
+    subject: String,
+    body: String,
     settings: &NoticeSettings,
 ) -> Result<i32, ServiceError> {
     let (recipients, to_platform) = recipients_of(txn, settings, company.id).await?;
-    let (subject, body) = write(to_platform);
+    let body = if to_platform {
+        format!(
+            "NOTE: {} has no abuse contact, so this notice went to the platform's address.\n\n{body}",
+            company.name
+        )
+    } else {
+        body
+    };
     let now = Utc::now();
     let model = notice::ActiveModel {
         created_at: Set(now),
