@@ -14,6 +14,7 @@ mod m20261125_000009_index_sign_ins;
 mod m20261202_000010_create_policy_changes;
 mod m20261202_000011_create_sending_limits;
 mod m20261202_000012_create_mail_views;
+mod m20261202_000013_create_aliases;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_create_policy_changes::Migration),
             Box::new(m20261202_000011_create_sending_limits::Migration),
             Box::new(m20261202_000012_create_mail_views::Migration),
+            Box::new(m20261202_000013_create_aliases::Migration),
         ]
     }
 }

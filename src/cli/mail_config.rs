@@ -1,5 +1,5 @@
 //! `mailadmin mail-config postfix|dovecot`: the lookup-table files and configuration snippets
-//! that make Postfix and Dovecot read the mail views (`mail_domain`, `mail_user`) of the
+//! that make Postfix and Dovecot read the mail views (`mail_domain`, `mail_user`, `mail_alias`) of the
 //! configured database, ready to copy. See the README's "Wiring Postfix and Dovecot".
 use super::CommandError;
 use clap::ValueEnum;
@@ -63,9 +63,41 @@ impl Source {
     }
 }
 
+/// Where the files and mail live on the mail host (the defaults are Debian's).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Layout {
+    /// Directory of the lookup-table files (default: /etc/postfix for postfix, /etc/dovecot for
+    /// dovecot).
+    #[arg(long, value_name = "DIR")]
+    pub config_dir: Option<String>,
+    /// Where the maildirs are: each mailbox's home is MAIL_ROOT/domain/local_part.ID/.
+    #[arg(long, value_name = "DIR", default_value = "/var/vmail")]
+    pub mail_root: String,
+    /// The numeric user and group id that owns the maildirs.
+    #[arg(long, value_name = "ID", default_value_t = 5000)]
+    pub mail_uid: u32,
+    /// Postfix's queue directory, where Dovecot puts its LMTP and SASL sockets for Postfix.
+    #[arg(long, value_name = "DIR", default_value = "/var/spool/postfix")]
+    pub postfix_spool: String,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Self {
+            config_dir: None,
+            mail_root: "/var/vmail".into(),
+            mail_uid: 5000,
+            postfix_spool: "/var/spool/postfix".into(),
+        }
+    }
+}
+
 /// The queries, shared by both drivers and both servers' documentation.
 pub const DOMAIN_QUERY: &str = "SELECT domain FROM mail_domain WHERE domain = '%s'";
 pub const MAILBOX_QUERY: &str = "SELECT maildir FROM mail_user WHERE address = '%s'";
+/// Aliases, forwards (with or without a copy), catch-alls (`@domain`), and every mailbox to
+/// itself so that a catch-all never takes a real mailbox's mail.
+pub const ALIAS_QUERY: &str = "SELECT targets FROM mail_alias WHERE address = '%s'";
 
 /// Dovecot's password query: the password of an active mailbox whose service for this login is
 /// on. A service switched off or suspended fails the login exactly like a wrong password.
@@ -86,6 +118,7 @@ pub fn password_query(webmail_hosts: &[String]) -> String {
 
 /// Dovecot's user query: home, uid/gid and quota; LMTP finds only mailboxes that receive mail.
 pub fn user_query(mail_root: &str, uid: u32) -> String {
+    let mail_root = mail_root.trim_end_matches('/');
     format!(
         "SELECT '{mail_root}/' || maildir AS home, {uid} AS uid, {uid} AS gid, \
          '*:storage=' || quota_mb || 'M' AS quota_rule FROM mail_user \
@@ -93,14 +126,15 @@ pub fn user_query(mail_root: &str, uid: u32) -> String {
     )
 }
 
-pub fn render(server: MailServer, source: &Source, webmail_networks: &[String]) -> String {
+pub fn render(server: MailServer, source: &Source, webmail_networks: &[String], layout: &Layout) -> String {
     match server {
-        MailServer::Postfix => postfix(source),
-        MailServer::Dovecot => dovecot(source, webmail_networks),
+        MailServer::Postfix => postfix(source, layout),
+        MailServer::Dovecot => dovecot(source, webmail_networks, layout),
     }
 }
 
-fn postfix(source: &Source) -> String {
+fn postfix(source: &Source, layout: &Layout) -> String {
+    let dir = layout.config_dir.as_deref().unwrap_or("/etc/postfix").trim_end_matches('/');
     let (kind, connection) = match source {
         Source::Sqlite { path } => ("sqlite", format!("dbpath = {path}\n")),
         Source::Postgres { host, port, user, password, dbname } => (
@@ -115,13 +149,16 @@ fn postfix(source: &Source) -> String {
         "# Postfix reads mailadmin's views (Debian: apt-get install postfix-{kind}).\n\
          # Keep these files readable by root only when they hold a password (chmod 640, group postfix).\n\
          \n\
-         # /etc/postfix/mailadmin-domains.cf\n{connection}query = {DOMAIN_QUERY}\n\
+         # {dir}/mailadmin-domains.cf\n{connection}query = {DOMAIN_QUERY}\n\
          \n\
-         # /etc/postfix/mailadmin-mailboxes.cf\n{connection}query = {MAILBOX_QUERY}\n\
+         # {dir}/mailadmin-mailboxes.cf\n{connection}query = {MAILBOX_QUERY}\n\
+         \n\
+         # {dir}/mailadmin-aliases.cf\n{connection}query = {ALIAS_QUERY}\n\
          \n\
          # main.cf\n\
-         virtual_mailbox_domains = proxy:{kind}:/etc/postfix/mailadmin-domains.cf\n\
-         virtual_mailbox_maps = proxy:{kind}:/etc/postfix/mailadmin-mailboxes.cf\n\
+         virtual_mailbox_domains = proxy:{kind}:{dir}/mailadmin-domains.cf\n\
+         virtual_mailbox_maps = proxy:{kind}:{dir}/mailadmin-mailboxes.cf\n\
+         virtual_alias_maps = proxy:{kind}:{dir}/mailadmin-aliases.cf\n\
          virtual_transport = lmtp:unix:private/dovecot-lmtp\n\
          smtpd_sasl_type = dovecot\n\
          smtpd_sasl_path = private/auth\n\
@@ -134,7 +171,9 @@ fn postfix(source: &Source) -> String {
     )
 }
 
-fn dovecot(source: &Source, webmail_networks: &[String]) -> String {
+fn dovecot(source: &Source, webmail_networks: &[String], layout: &Layout) -> String {
+    let dir = layout.config_dir.as_deref().unwrap_or("/etc/dovecot").trim_end_matches('/');
+    let spool = layout.postfix_spool.trim_end_matches('/');
     let (driver, connect) = match source {
         Source::Sqlite { path } => ("sqlite", path.clone()),
         Source::Postgres { host, port, user, password, dbname } => (
@@ -153,10 +192,15 @@ fn dovecot(source: &Source, webmail_networks: &[String]) -> String {
         .partition(|n| !n.contains('/') || n.ends_with("/32") || n.ends_with("/128"));
     let hosts: Vec<String> =
         hosts.into_iter().map(|h| h.trim_end_matches("/32").trim_end_matches("/128").to_owned()).collect();
+    let usage_map = |key: &str, field: &str| {
+        format!(
+            "map {{\n  pattern = priv/quota/{key}\n  table = mailbox_quota_usage\n  username_field = address\n  value_field = {field}\n  value_type = uint\n}}\n"
+        )
+    };
     let mut out = format!(
-        "# Dovecot reads mailadmin's views (Debian: apt-get install dovecot-{driver}).\n\
+        "# Dovecot reads mailadmin's views (Debian: apt-get install dovecot-{driver} dovecot-lmtpd).\n\
          \n\
-         # /etc/dovecot/dovecot-mailadmin.conf.ext (chmod 600: it may hold a password)\n\
+         # {dir}/dovecot-mailadmin.conf.ext (chmod 600: it may hold a password)\n\
          driver = {driver}\n\
          connect = {connect}\n\
          # The argon2id hashes the dashboard stores, verified as they are: no second hash.\n\
@@ -165,19 +209,28 @@ fn dovecot(source: &Source, webmail_networks: &[String]) -> String {
          user_query = {user}\n\
          iterate_query = SELECT address AS user FROM mail_user\n\
          \n\
+         # {dir}/dovecot-mailadmin-usage.conf.ext: each mailbox's usage, written back into\n\
+         # mailadmin's mailbox_quota_usage table by the quota_clone plugin after every change,\n\
+         # shown on Edit Mailbox and in the mailbox list. (SQLite: the dict process runs as\n\
+         # user dovecot and must be able to write the database file and its directory.)\n\
+         connect = {connect}\n{storage}{messages}\
+         \n\
          # conf.d: passdb and userdb from it, LMTP and SASL for Postfix, quota\n\
-         passdb {{\n  driver = sql\n  args = /etc/dovecot/dovecot-mailadmin.conf.ext\n}}\n\
-         userdb {{\n  driver = sql\n  args = /etc/dovecot/dovecot-mailadmin.conf.ext\n}}\n\
+         passdb {{\n  driver = sql\n  args = {dir}/dovecot-mailadmin.conf.ext\n}}\n\
+         userdb {{\n  driver = sql\n  args = {dir}/dovecot-mailadmin.conf.ext\n}}\n\
          mail_location = maildir:~/Maildir\n\
-         mail_plugins = $mail_plugins quota\n\
-         plugin {{\n  quota = count:User quota\n  quota_vsizes = yes\n}}\n\
+         mail_plugins = $mail_plugins quota quota_clone\n\
+         plugin {{\n  quota = count:User quota\n  quota_vsizes = yes\n  quota_clone_dict = proxy::mailadmin-usage\n}}\n\
+         dict {{\n  mailadmin-usage = {driver}:{dir}/dovecot-mailadmin-usage.conf.ext\n}}\n\
          protocol lmtp {{\n  lmtp_rcpt_check_quota = yes\n}}\n\
-         service lmtp {{\n  unix_listener /var/spool/postfix/private/dovecot-lmtp {{\n    mode = 0600\n    user = postfix\n    group = postfix\n  }}\n}}\n\
-         service auth {{\n  unix_listener /var/spool/postfix/private/auth {{\n    mode = 0660\n    user = postfix\n    group = postfix\n  }}\n}}\n\
+         service lmtp {{\n  unix_listener {spool}/private/dovecot-lmtp {{\n    mode = 0600\n    user = postfix\n    group = postfix\n  }}\n}}\n\
+         service auth {{\n  unix_listener {spool}/private/auth {{\n    mode = 0660\n    user = postfix\n    group = postfix\n  }}\n}}\n\
          # A password set in the dashboard works at the next login while auth_cache_size = 0\n\
          # (the default); with a cache, after auth_cache_ttl or `doveadm auth cache flush`.\n",
         password = password_query(&hosts),
-        user = user_query("/var/vmail", 5000),
+        user = user_query(&layout.mail_root, layout.mail_uid),
+        storage = usage_map("storage", "bytes"),
+        messages = usage_map("messages", "messages"),
     );
     if !skipped.is_empty() {
         out.push_str(&format!(
@@ -189,9 +242,14 @@ fn dovecot(source: &Source, webmail_networks: &[String]) -> String {
     out
 }
 
-pub fn run(server: MailServer, url: &str, webmail_networks: &[String]) -> Result<(), CommandError> {
+pub fn run(
+    server: MailServer,
+    url: &str,
+    webmail_networks: &[String],
+    layout: &Layout,
+) -> Result<(), CommandError> {
     let source = Source::from_url(url)?;
-    print!("{}", render(server, &source, webmail_networks));
+    print!("{}", render(server, &source, webmail_networks, layout));
     Ok(())
 }
 
@@ -229,11 +287,17 @@ mod tests {
         );
         let q = password_query(&["10.0.0.5".into()]);
         assert!(q.contains("'%r' IN ('10.0.0.5') AND webmail = 1"), "{q}");
-        let conf =
-            render(MailServer::Dovecot, &Source::Sqlite { path: "/x.db".into() }, &["10.0.0.0/24".into()]);
+        let conf = render(
+            MailServer::Dovecot,
+            &Source::Sqlite { path: "/x.db".into() },
+            &["10.0.0.0/24".into()],
+            &Layout::default(),
+        );
         assert!(conf.contains("Not in the password query: 10.0.0.0/24"), "{conf}");
         assert!(conf.contains("default_pass_scheme = ARGON2ID"));
-        let pf = render(MailServer::Postfix, &Source::Sqlite { path: "/x.db".into() }, &[]);
+        let pf =
+            render(MailServer::Postfix, &Source::Sqlite { path: "/x.db".into() }, &[], &Layout::default());
+        assert!(pf.contains("virtual_alias_maps = proxy:sqlite:/etc/postfix/mailadmin-aliases.cf"), "{pf}");
         assert!(pf.contains("query = SELECT maildir FROM mail_user WHERE address = '%s'"), "{pf}");
     }
 }

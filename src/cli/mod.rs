@@ -46,8 +46,9 @@ pub enum Command {
         policy: PolicyArgs,
     },
     /// Print the lookup-table files and configuration snippets that make Postfix and Dovecot
-    /// read mailboxes, passwords and services from this database (views `mail_domain`,
-    /// `mail_user`), ready to copy. Touches nothing.
+    /// read domains, mailboxes, aliases, passwords, services and quotas from this database
+    /// (views `mail_domain`, `mail_user`, `mail_alias`; table `mailbox_quota_usage`), ready to
+    /// copy. Touches nothing.
     MailConfig {
         /// Which mail server.
         #[arg(value_enum)]
@@ -56,6 +57,8 @@ pub enum Command {
         /// Connect via IMAP4.
         #[arg(long, env = "MAILADMIN_WEBMAIL_NETWORKS", value_delimiter = ',')]
         webmail_networks: Vec<String>,
+        #[command(flatten)]
+        layout: mail_config::Layout,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -135,8 +138,8 @@ pub async fn run(cli: Cli) -> ExitCode {
     // The policy service starts and answers (its fallback) while the database is away, and
     // leaves migrations to `migrate` and `serve`: several may start at once, with no DDL rights.
     // mail-config only prints: no connection, no migration.
-    if let Command::MailConfig { server, webmail_networks } = &cli.command {
-        return exit_code(mail_config::run(*server, &url, webmail_networks));
+    if let Command::MailConfig { server, webmail_networks, layout } = &cli.command {
+        return exit_code(mail_config::run(*server, &url, webmail_networks, layout));
     }
     if let Command::Policy { policy: args } = cli.command {
         let db = match crate::db::connect_lazily(&url, cli.database.database_pool).await {

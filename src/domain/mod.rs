@@ -2,14 +2,18 @@
 pub mod abuse;
 pub mod admin_login;
 pub mod company;
+pub mod forwarding;
 pub mod names;
+pub mod quota;
 pub mod role;
 pub mod services;
 
 pub use abuse::{ContactKind, LiftKind, SuspensionReason};
 pub use admin_login::AdminLogin;
 pub use company::{CompanyName, CompanyStatus, ComplaintAllowance};
+pub use forwarding::{AliasName, Targets};
 pub use names::{DisplayName, DomainName, LocalPart, MailboxAddress};
+pub use quota::Quota;
 pub use role::Role;
 pub use services::{Service, ServiceSet, ServiceState};
 

@@ -14,6 +14,8 @@ pub struct Model {
     pub limit_daily: Option<i32>,
     pub limit_external_hourly: Option<i32>,
     pub limit_internal_hourly: Option<i32>,
+    /// false: the mail servers refuse the domain's mail and its mailboxes' logins.
+    pub active: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,10 @@ pub struct Model {
     pub send_lifted_at: Option<DateTimeUtc>,
     /// Quota in MB for the mail servers (`mail_user.quota_mb`); 0 is none.
     pub quota_mb: i32,
+    /// Where the mailbox's mail is forwarded: normalised addresses joined by commas, '' for none.
+    pub forward_to: String,
+    /// With a forward: also deliver to the mailbox itself.
+    pub forward_keep_copy: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,6 +2,7 @@
 pub mod abuse_contact;
 pub mod admin_domain;
 pub mod admin_user;
+pub mod alias;
 pub mod api_token;
 pub mod app_setting;
 pub mod audit_entry;

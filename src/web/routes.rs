@@ -1,8 +1,8 @@
 //! The whole URL table. The macro both registers each route and lists it in [`ROUTES`], so
 //! the authorization-matrix test can check that it covers every route that exists.
 use super::handlers::{
-    account, admins, api, assets, audit, auth, companies, complaints, contacts, domains, health, home,
-    limits, lookup, mailboxes, notices, status, tokens,
+    account, admins, aliases, api, assets, audit, auth, companies, complaints, contacts, domains, health,
+    home, limits, lookup, mailboxes, notices, status, tokens,
 };
 use actix_web::web;
 
@@ -52,6 +52,15 @@ routes! {
     post "/mailboxes/{id}/password" => mailboxes::set_password,
     get "/mailboxes/{id}/delete" => mailboxes::confirm_delete,
     post "/mailboxes/{id}/delete" => mailboxes::delete,
+    get "/mailboxes/{id}/forward" => aliases::forward_form,
+    post "/mailboxes/{id}/forward" => aliases::forward_save,
+    get "/domains/{id}/aliases" => aliases::list,
+    get "/domains/{id}/aliases/new" => aliases::new_form,
+    post "/domains/{id}/aliases/new" => aliases::create,
+    get "/aliases/{id}" => aliases::edit_form,
+    post "/aliases/{id}" => aliases::update,
+    get "/aliases/{id}/delete" => aliases::confirm_delete,
+    post "/aliases/{id}/delete" => aliases::delete,
     get "/mailboxes/{id}/status" => status::show,
     post "/mailboxes/{id}/status" => status::save,
     post "/mailboxes/{id}/lift" => status::lift,

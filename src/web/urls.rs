@@ -236,3 +236,28 @@ pub fn domain_limits(id: impl PathId) -> String {
 pub fn mailbox_limits(id: impl PathId) -> String {
     format!("/mailboxes/{}/limits", id.path_id())
 }
+
+pub fn mailbox_forward(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/mailboxes/{id}/forward")
+}
+
+pub fn aliases(domain_id: impl PathId) -> String {
+    let id = domain_id.path_id();
+    format!("/domains/{id}/aliases")
+}
+
+pub fn new_alias(domain_id: impl PathId) -> String {
+    let id = domain_id.path_id();
+    format!("/domains/{id}/aliases/new")
+}
+
+pub fn alias(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/aliases/{id}")
+}
+
+pub fn delete_alias(id: impl PathId) -> String {
+    let id = id.path_id();
+    format!("/aliases/{id}/delete")
+}

@@ -291,7 +291,8 @@ pub async fn switch_off(db: &DatabaseConnection, mailbox_id: i32, off: &[mailadm
     use mailadmin::domain::Service;
     let wanted: Vec<(Service, bool)> = Service::ALL.into_iter().map(|s| (s, !off.contains(&s))).collect();
     let display_name = DisplayName::parse("Test User").unwrap();
-    mailboxes::update(db, &admins::system_actor("test"), mailbox_id, display_name, &wanted)
+    let edit = mailboxes::MailboxEdit { display_name, services: &wanted, quota: Default::default() };
+    mailboxes::update(db, &admins::system_actor("test"), mailbox_id, edit)
         .await
         .expect("switch services off");
 }

@@ -23,6 +23,25 @@ fn require(binary: &str, package: &str) {
     assert!(found, "this test needs {binary}: apt-get install {package} (scripts/test installs it)");
 }
 
+/// The files `mail-config` prints: each starts at a `# /absolute/path` line and holds the
+/// lines up to the next blank line, its own comments left out.
+pub fn printed_files(printed: &str) -> Vec<(String, Vec<String>)> {
+    let mut files: Vec<(String, Vec<String>)> = Vec::new();
+    let mut current: Option<(String, Vec<String>)> = None;
+    for line in printed.lines() {
+        if let Some(path) = line.strip_prefix("# /") {
+            files.extend(current.take());
+            current = Some((format!("/{}", path.split_whitespace().next().unwrap_or("")), Vec::new()));
+        } else if line.trim().is_empty() {
+            files.extend(current.take());
+        } else if let Some((_, lines)) = current.as_mut().filter(|_| !line.starts_with('#')) {
+            lines.push(line.to_owned());
+        }
+    }
+    files.extend(current);
+    files
+}
+
 impl Dovecot {
     fn start(database_url: &str) -> Self {
         require("dovecot", "dovecot-core");
@@ -33,22 +52,13 @@ impl Dovecot {
             .expect("run mailadmin mail-config");
         assert!(out.status.success(), "mail-config: {}", String::from_utf8_lossy(&out.stderr));
         let printed = String::from_utf8(out.stdout).unwrap();
-        // The `key = value` lines of the SQL file, as printed.
-        let sql: Vec<&str> = printed
-            .lines()
-            .filter(|l| {
-                [
-                    "driver =",
-                    "connect =",
-                    "default_pass_scheme =",
-                    "password_query =",
-                    "user_query =",
-                    "iterate_query =",
-                ]
-                .iter()
-                .any(|k| l.starts_with(k))
-            })
-            .collect();
+        // The SQL file, as printed.
+        let files = printed_files(&printed);
+        let sql: Vec<&str> = files
+            .iter()
+            .find(|(path, _)| path.ends_with("/dovecot-mailadmin.conf.ext"))
+            .map(|(_, lines)| lines.iter().map(String::as_str).collect())
+            .unwrap_or_default();
         assert_eq!(sql.len(), 6, "mail-config printed:\n{printed}");
         let driver = sql[0].trim_start_matches("driver = ");
         let module = format!("/usr/lib/dovecot/modules/auth/libdriver_{driver}.so");

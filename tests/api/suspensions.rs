@@ -143,7 +143,12 @@ db_tests! {
 
         // A service an admin had disabled before the suspension goes back to disabled.
         let display = DisplayName::parse("Test User").unwrap();
-        mailboxes::update(db, &comp_a, f.mailbox_a2, display, &[(Service::SendMail, false)]).await.unwrap();
+        let edit = mailboxes::MailboxEdit {
+            display_name: display,
+            services: &[(Service::SendMail, false)],
+            quota: Default::default(),
+        };
+        mailboxes::update(db, &comp_a, f.mailbox_a2, edit).await.unwrap();
         assert_eq!(states(db, f.mailbox_a2).await, expected(&[(Service::SendMail, ServiceState::Disabled)]));
         suspend_by(db, &comp_a, f.mailbox_a2, &[Service::SendMail]).await;
         assert_eq!(

@@ -1,7 +1,7 @@
 //! Mail domains of a company.
 use crate::authz::{Action, Actor, Place, Scope};
 use crate::domain::DomainName;
-use crate::entity::{company, domain, mailbox, suspension};
+use crate::entity::{alias, company, domain, mailbox, suspension};
 use crate::services::audit::{self, Change};
 use crate::services::{
     common::ServiceError, common::authorize, common::error::unique_violation, common::sql,
@@ -21,6 +21,8 @@ pub struct Domain {
     pub company_name: String,
     pub name: String,
     pub mailbox_count: i64,
+    /// false: the mail servers refuse its mail and its mailboxes' logins.
+    pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -51,6 +53,7 @@ pub(crate) async fn load<C: ConnectionTrait>(db: &C, id: i32) -> Result<Domain, 
         company_name: company.name,
         name: model.name,
         mailbox_count: model.mailbox_count.into(),
+        active: model.active,
         created_at: model.created_at,
         updated_at: model.updated_at,
     })
@@ -161,34 +164,45 @@ pub async fn create(
     Ok(model.id)
 }
 
-/// Renames a domain and every address in it, in one transaction.
-pub async fn rename(
+/// Saves Edit Domain: its name (renaming every mailbox and alias address in it, in one
+/// transaction) and whether the mail servers serve it.
+pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
     name: DomainName,
+    active: bool,
 ) -> Result<(), ServiceError> {
     let existing = load(db, id).await?;
     authorize(actor, Action::ManageDomains, existing.place())?;
-    if existing.name == name.as_str() {
+    if existing.name == name.as_str() && existing.active == active {
         return Ok(());
     }
     let txn = crate::services::common::begin_write(db).await?;
     domain::ActiveModel {
         id: Set(id),
         name: Set(name.as_str().to_owned()),
+        active: Set(active),
         updated_at: Set(Utc::now()),
         ..Default::default()
     }
     .update(&txn)
     .await
     .map_err(|e| unique_violation(e, "name", DUPLICATE))?;
-    let readdress = sql::statement(
-        txn.get_database_backend(),
-        "UPDATE mailbox SET address = local_part || ?, updated_at = updated_at WHERE domain_id = ?",
-        vec![format!("@{}", name.as_str()).into(), id.into()],
-    );
-    txn.execute_raw(readdress).await.map_err(|e| unique_violation(e, "name", DUPLICATE))?;
+    if existing.name != name.as_str() {
+        let at_name = format!("@{}", name.as_str());
+        for readdress in [
+            "UPDATE mailbox SET address = local_part || ?, updated_at = updated_at WHERE domain_id = ?",
+            "UPDATE alias SET address = CASE WHEN local_part = '*' THEN '' ELSE local_part END || ? WHERE domain_id = ?",
+        ] {
+            let statement = sql::statement(
+                txn.get_database_backend(),
+                readdress,
+                vec![at_name.clone().into(), id.into()],
+            );
+            txn.execute_raw(statement).await.map_err(|e| unique_violation(e, "name", DUPLICATE))?;
+        }
+    }
     audit::record(
         &txn,
         actor,
@@ -198,13 +212,13 @@ pub async fn rename(
             object_id: Some(id),
             object_label: name.as_str(),
             action: "update",
-            before: json!({ "name": existing.name }),
-            after: json!({ "name": name.as_str() }),
+            before: json!({ "name": existing.name, "active": existing.active }),
+            after: json!({ "name": name.as_str(), "active": active }),
         },
     )
     .await?;
     txn.commit().await?;
-    tracing::info!(domain_id = id, actor = %actor.login, "domain renamed");
+    tracing::info!(domain_id = id, active, actor = %actor.login, "domain saved");
     Ok(())
 }
 
@@ -250,6 +264,7 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<D
     )
     .await?;
     mailbox::Entity::delete_many().filter(mailbox::Column::DomainId.eq(id)).exec(&txn).await?;
+    alias::Entity::delete_many().filter(alias::Column::DomainId.eq(id)).exec(&txn).await?;
     domain::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,

@@ -4,7 +4,7 @@ use super::deletion;
 use super::domains;
 use super::service_columns::{services_of, set_services};
 use crate::authz::{Action, Actor, Place};
-use crate::domain::{DisplayName, LocalPart, MailboxAddress, Service, ServiceSet, ServiceState};
+use crate::domain::{DisplayName, LocalPart, MailboxAddress, Quota, Service, ServiceSet, ServiceState};
 use crate::entity::{mailbox, suspension};
 use crate::services::audit::{self, Change};
 use crate::services::common::error::unique_violation;
@@ -25,6 +25,11 @@ pub struct Mailbox {
     pub address: String,
     pub display_name: String,
     pub services: ServiceSet,
+    /// Quota for the mail servers, in MB; 0 is none.
+    pub quota_mb: i32,
+    /// Where its mail is forwarded (empty: not forwarded), and whether it keeps a copy.
+    pub forward_to: Vec<String>,
+    pub forward_keep_copy: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -43,6 +48,12 @@ fn view_of(model: &mailbox::Model, domain: domains::Domain) -> Mailbox {
         address: model.address.clone(),
         display_name: model.display_name.clone(),
         services: services_of(model),
+        quota_mb: model.quota_mb,
+        forward_to: crate::domain::Targets::stored_list(&model.forward_to)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        forward_keep_copy: model.forward_keep_copy,
         created_at: model.created_at,
         updated_at: model.updated_at,
     }
@@ -102,6 +113,17 @@ pub async fn create(
     };
     set_services(&mut model, &ServiceSet::default());
     let txn = crate::services::common::begin_write(db).await?;
+    // An alias of the same address would take its mail (Postfix reads aliases first).
+    let alias = crate::entity::alias::Entity::find()
+        .filter(crate::entity::alias::Column::Address.eq(address.to_string()))
+        .one(&txn)
+        .await?;
+    if alias.is_some() {
+        return Err(ServiceError::Invalid(crate::services::common::FieldErrors::single(
+            "local_part",
+            "An alias has this address; delete the alias first.",
+        )));
+    }
     let model = model
         .insert(&txn)
         .await
@@ -126,15 +148,23 @@ pub async fn create(
     Ok(view_of(&model, domain))
 }
 
-/// Saves Edit Mailbox: the display name and the services an admin may switch on and off.
-/// A suspended service stays suspended here: lifting an abuse measure is its own action.
+/// What Edit Mailbox saves.
+pub struct MailboxEdit<'a> {
+    pub display_name: DisplayName,
+    /// The services an admin may switch on and off.
+    pub services: &'a [(Service, bool)],
+    pub quota: Quota,
+}
+
+/// Saves Edit Mailbox: the display name, the quota and the services an admin may switch on and
+/// off. A suspended service stays suspended here: lifting an abuse measure is its own action.
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
-    display_name: DisplayName,
-    wanted: &[(Service, bool)],
+    edit: MailboxEdit<'_>,
 ) -> Result<(), ServiceError> {
+    let MailboxEdit { display_name, services: wanted, quota } = edit;
     let (_, view) = load(db, id).await?;
     authorize(actor, Action::ManageMailboxes, view.place())?;
     // Read the states again under the write lock: a suspension that lands meanwhile must stay.
@@ -151,6 +181,7 @@ pub async fn update(
     }
     let mut active: mailbox::ActiveModel = model.into();
     active.display_name = Set(display_name.as_str().to_owned());
+    active.quota_mb = Set(quota.megabytes());
     set_services(&mut active, &services);
     active.updated_at = Set(Utc::now());
     let updated = active.update(&txn).await?;
@@ -263,5 +294,5 @@ fn snapshot(m: &mailbox::Model) -> serde_json::Value {
     let services = services_of(m);
     let states: serde_json::Map<String, serde_json::Value> =
         services.iter().map(|(s, state)| (s.key().to_owned(), json!(state.as_str()))).collect();
-    json!({ "address": m.address, "display_name": m.display_name, "services": states })
+    json!({ "address": m.address, "display_name": m.display_name, "quota_mb": m.quota_mb, "services": states })
 }

@@ -135,6 +135,8 @@ pub async fn show(
 pub struct DomainForm {
     #[serde(default)]
     name: String,
+    /// Edit Domain's checkbox: present when ticked.
+    active: Option<String>,
 }
 
 #[derive(Template)]
@@ -209,7 +211,7 @@ pub async fn edit_form(caller: Caller, path: web::Path<i32>) -> Result<HttpRespo
             title: format!("Edit Domain: {}", domain.name),
             action_url: urls::edit_domain(id),
             cancel_url: urls::domain(id),
-            form: DomainForm { name: domain.name },
+            form: DomainForm { name: domain.name, active: domain.active.then(|| "1".to_owned()) },
             errors: FieldErrors::default(),
             renaming: true,
         },
@@ -224,7 +226,7 @@ pub async fn update(
     let id = path.into_inner();
     let form = form.into_inner();
     let result = match DomainName::parse(&form.name) {
-        Ok(name) => domains::rename(caller.db(), &caller.actor, id, name).await,
+        Ok(name) => domains::update(caller.db(), &caller.actor, id, name, form.active.is_some()).await,
         Err(e) => Err(ServiceError::Invalid(FieldErrors::single("name", e.0))),
     };
     match result {

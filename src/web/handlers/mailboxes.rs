@@ -2,10 +2,10 @@
 use super::confirm::ConfirmPage;
 use super::{html, invalid, see_other};
 use crate::authz::{Action, Place};
-use crate::domain::{DisplayName, LocalPart, Service, ServiceState};
+use crate::domain::{DisplayName, LocalPart, Quota, Service, ServiceState};
 use crate::services::common::passwords::{self, Secret};
 use crate::services::hierarchy::deletion::{self, Deletable};
-use crate::services::hierarchy::mailboxes::{self, Mailbox, NewMailbox};
+use crate::services::hierarchy::mailboxes::{self, Mailbox, MailboxEdit, NewMailbox};
 use crate::services::{common::FieldErrors, common::ServiceError, hierarchy::domains};
 use crate::web::layout::{Caller, Layout};
 use crate::web::{WebError, urls};
@@ -119,6 +119,7 @@ pub struct EditMailboxPage {
     layout: Layout,
     mailbox: Mailbox,
     display_name: String,
+    quota: String,
     services: Vec<ServiceLine>,
     errors: FieldErrors,
     can_manage: bool,
@@ -126,7 +127,12 @@ pub struct EditMailboxPage {
 }
 
 impl EditMailboxPage {
-    fn new(caller: &Caller, mailbox: Mailbox, display_name: String, errors: FieldErrors) -> Self {
+    fn new(
+        caller: &Caller,
+        mailbox: Mailbox,
+        (display_name, quota): (String, String),
+        errors: FieldErrors,
+    ) -> Self {
         let services = mailbox
             .services
             .iter()
@@ -138,6 +144,7 @@ impl EditMailboxPage {
             can_see_company: caller.actor.may(Action::View, Place::Company(mailbox.domain.company_id)),
             mailbox,
             display_name,
+            quota,
             services,
             errors,
         }
@@ -146,11 +153,11 @@ impl EditMailboxPage {
 
 pub async fn edit_form(caller: Caller, path: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let mailbox = mailboxes::get(caller.db(), &caller.actor, path.into_inner()).await?;
-    let display_name = mailbox.display_name.clone();
-    html(StatusCode::OK, &EditMailboxPage::new(&caller, mailbox, display_name, FieldErrors::default()))
+    let inputs = (mailbox.display_name.clone(), mailbox.quota_mb.to_string());
+    html(StatusCode::OK, &EditMailboxPage::new(&caller, mailbox, inputs, FieldErrors::default()))
 }
 
-/// Edit Mailbox posts the display name and one `svc_<key>` checkbox per enabled service.
+/// Edit Mailbox posts the display name, the quota and one `svc_<key>` checkbox per enabled service.
 pub async fn update(
     caller: Caller,
     path: web::Path<i32>,
@@ -158,8 +165,9 @@ pub async fn update(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let fields = form.into_inner();
-    let display_name_input =
-        fields.iter().find(|(k, _)| k == "display_name").map(|(_, v)| v.clone()).unwrap_or_default();
+    let input =
+        |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let (display_name_input, quota_input) = (input("display_name"), input("quota_mb"));
     let wanted: Vec<(Service, bool)> = Service::ALL
         .into_iter()
         .map(|service| {
@@ -167,9 +175,15 @@ pub async fn update(
             (service, fields.iter().any(|(k, _)| *k == key))
         })
         .collect();
-    let result = match DisplayName::parse(&display_name_input) {
-        Ok(display_name) => mailboxes::update(caller.db(), &caller.actor, id, display_name, &wanted).await,
-        Err(e) => Err(ServiceError::Invalid(FieldErrors::single("display_name", e.0))),
+    let mut errors = FieldErrors::default();
+    let display_name = errors.check("display_name", DisplayName::parse(&display_name_input));
+    let quota = errors.check("quota_mb", Quota::parse(&quota_input));
+    let result = match (display_name, quota, errors.into_result()) {
+        (Some(display_name), Some(quota), Ok(())) => {
+            let edit = MailboxEdit { display_name, services: &wanted, quota };
+            mailboxes::update(caller.db(), &caller.actor, id, edit).await
+        }
+        (_, _, result) => result,
     };
     match result {
         Ok(()) => {
@@ -178,7 +192,7 @@ pub async fn update(
         }
         Err(ServiceError::Invalid(errors)) => {
             let mailbox = mailboxes::get_for(caller.db(), &caller.actor, id, Action::ManageMailboxes).await?;
-            invalid(&EditMailboxPage::new(&caller, mailbox, display_name_input, errors))
+            invalid(&EditMailboxPage::new(&caller, mailbox, (display_name_input, quota_input), errors))
         }
         Err(other) => Err(other.into()),
     }

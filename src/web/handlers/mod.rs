@@ -2,6 +2,7 @@
 //! Each page is a struct deriving `Template`, declared next to its handler.
 pub mod account;
 pub mod admins;
+pub mod aliases;
 pub mod api;
 pub mod assets;
 pub mod audit;

@@ -14,7 +14,7 @@ pub(super) fn company_form(n: u32) -> Vec<(String, String)> {
 }
 
 pub(super) fn domain_form(n: u32) -> Vec<(String, String)> {
-    form(&[("name", &format!("m{n}.matrix.example"))])
+    form(&[("name", &format!("m{n}.matrix.example")), ("active", "1")])
 }
 
 pub(super) fn new_mailbox_form(n: u32) -> Vec<(String, String)> {
@@ -130,6 +130,14 @@ pub(super) fn token_form(n: u32) -> Vec<(String, String)> {
     form(&[("name", &format!("Matrix token {n}"))])
 }
 
+pub(super) fn alias_form(n: u32) -> Vec<(String, String)> {
+    form(&[("local_part", &format!("alias{n}")), ("targets", &format!("someone{n}@elsewhere.example"))])
+}
+
+pub(super) fn forward_form(n: u32) -> Vec<(String, String)> {
+    form(&[("targets", &format!("away{n}@elsewhere.example")), ("keep_copy", "1")])
+}
+
 pub(super) fn href(path: String) -> String {
     format!("href=\"{path}\"")
 }
@@ -173,6 +181,15 @@ pub(super) fn id_routes(n: u32) -> Vec<(&'static str, &'static str, Form)> {
         ("get", "/companies/{id}/audit", vec![]),
         ("get", "/companies/{id}/audit/export", vec![]),
         ("get", "/admins/{id}", vec![]),
+        ("get", "/domains/{id}/aliases", vec![]),
+        ("get", "/domains/{id}/aliases/new", vec![]),
+        ("post", "/domains/{id}/aliases/new", alias_form(n)),
+        ("get", "/aliases/{id}", vec![]),
+        ("post", "/aliases/{id}", alias_form(n)),
+        ("get", "/aliases/{id}/delete", vec![]),
+        ("post", "/aliases/{id}/delete", vec![]),
+        ("get", "/mailboxes/{id}/forward", vec![]),
+        ("post", "/mailboxes/{id}/forward", forward_form(n)),
         ("post", "/admins/{id}/domains", vec![]),
         ("post", "/admins/{id}/password", admin_password_form()),
         ("get", "/admins/{id}/delete", vec![]),

@@ -33,6 +33,7 @@ use crate::helpers::*;
 use mailadmin::web::routes::ROUTES;
 
 mod admins;
+mod aliases;
 mod audit;
 mod complaints;
 mod forms;
@@ -262,6 +263,7 @@ fn matrix(who: Who, fx: &Fixture, x: &Extra) -> Vec<Cell> {
     audit::cells(&mut t, fx, x);
     complaints::cells(&mut t, fx, x);
     limits::cells(&mut t, fx);
+    aliases::cells(&mut t, fx, x);
 
     // Ids that do not exist, and ids that are not numbers.
     let n = t.fresh();

@@ -38,6 +38,10 @@ pub(super) struct Extra {
     /// The AUP notices of company A and company B.
     pub(super) notice_a: i32,
     pub(super) notice_b: i32,
+    /// An alias in domain_a, domain_a2 and domain_b each.
+    pub(super) alias_a: i32,
+    pub(super) alias_a2: i32,
+    pub(super) alias_b: i32,
 }
 
 impl Extra {
@@ -53,6 +57,17 @@ async fn create_mailbox(db: &DatabaseConnection, domain_id: i32, local: &str, na
         password: Secret::new("mailbox-password".into()),
     };
     mailboxes::create(db, &admins::system_actor("fixture"), domain_id, new).await.expect("create mailbox").id
+}
+
+async fn seed_alias(db: &DatabaseConnection, domain_id: i32) -> i32 {
+    use mailadmin::domain::{AliasName, Targets};
+    use mailadmin::services::hierarchy::forwarding;
+    let (name, targets) =
+        (AliasName::parse("team").unwrap(), Targets::parse("someone@elsewhere.example").unwrap());
+    forwarding::create(db, &admins::system_actor("fixture"), domain_id, name, targets)
+        .await
+        .expect("create alias")
+        .id
 }
 
 async fn create_leaver(db: &DatabaseConnection, domain_id: i32, local: &str) -> i32 {
@@ -151,6 +166,9 @@ pub(super) async fn seed_extra(db: &DatabaseConnection, fx: &Fixture) -> Extra {
     // A's in domain_a: a notice is not for domain admins even when it is about their mailbox.
     let notice_a = seed_notice(db, fx.company_a, fx.domain_a, "nora", 9100).await;
     let notice_b = seed_notice(db, fx.company_b, fx.domain_b, "nick", 9200).await;
+    let alias_a = seed_alias(db, fx.domain_a).await;
+    let alias_a2 = seed_alias(db, fx.domain_a2).await;
+    let alias_b = seed_alias(db, fx.domain_b).await;
     Extra {
         leaver_a,
         leaver_a2,
@@ -167,6 +185,9 @@ pub(super) async fn seed_extra(db: &DatabaseConnection, fx: &Fixture) -> Extra {
         token,
         notice_a,
         notice_b,
+        alias_a,
+        alias_a2,
+        alias_b,
     }
 }
 
@@ -208,5 +229,8 @@ pub(super) fn fake_extra() -> Extra {
         token: 71,
         notice_a: 81,
         notice_b: 82,
+        alias_a: 91,
+        alias_a2: 92,
+        alias_b: 93,
     }
 }
