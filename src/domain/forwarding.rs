@@ -76,7 +76,7 @@ impl Targets {
     /// Refuses a target that is the address itself: mail would go round in a circle.
     pub fn refuse_self(&self, own: &str, hint: &str) -> Result<(), ParseError> {
         match self.0.iter().find(|t| t.to_string() == own) {
-            Some(_) => Err(ParseError::new(format!("{own} cannot deliver to itself. {hint}"))),
+            Some(_) => Err(ParseError::new(format!("{own} cannot deliver to itself. {hint}").trim_end())),
             None => Ok(()),
         }
     }

@@ -13,7 +13,7 @@ pub use admin_login::AdminLogin;
 pub use company::{CompanyName, CompanyStatus, ComplaintAllowance};
 pub use forwarding::{AliasName, Targets};
 pub use names::{DisplayName, DomainName, LocalPart, MailboxAddress};
-pub use quota::Quota;
+pub use quota::{Quota, QuotaUsage};
 pub use role::Role;
 pub use services::{Service, ServiceSet, ServiceState};
 

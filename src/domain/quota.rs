@@ -22,14 +22,68 @@ impl Quota {
         }
     }
 
+    /// A stored value (the database keeps it in range).
+    pub fn from_megabytes(mb: i32) -> Self {
+        Quota(mb.clamp(0, MAX_MB))
+    }
+
     pub fn megabytes(self) -> i32 {
         self.0
+    }
+}
+
+/// What Dovecot last reported a mailbox holds (its `quota_clone` plugin writes it after every
+/// delivery and expunge).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaUsage {
+    pub bytes: i64,
+    pub messages: i32,
+}
+
+impl QuotaUsage {
+    /// "12.5 MB of 1,024 MB (1 %)", or "12.5 MB" without a quota; what the list and Edit
+    /// Mailbox show.
+    pub fn describe(&self, quota: Quota) -> String {
+        let used = megabytes(self.bytes);
+        match quota.megabytes() {
+            0 => used,
+            mb => {
+                let percent = (self.bytes as f64 / (mb as f64 * 1_048_576.0) * 100.0).floor() as i64;
+                format!("{used} of {mb} MB ({percent} %)")
+            }
+        }
+    }
+
+    /// At or past its quota: new mail is refused.
+    pub fn is_full(&self, quota: Quota) -> bool {
+        quota.megabytes() > 0 && self.bytes >= quota.megabytes() as i64 * 1_048_576
+    }
+}
+
+fn megabytes(bytes: i64) -> String {
+    let mb = bytes as f64 / 1_048_576.0;
+    if mb >= 100.0 {
+        format!("{mb:.0} MB")
+    } else if mb >= 0.1 {
+        format!("{mb:.1} MB")
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usage_is_described_against_the_quota() {
+        let usage = QuotaUsage { bytes: 13_107_200, messages: 42 };
+        assert_eq!(usage.describe(Quota(0)), "12.5 MB");
+        assert_eq!(usage.describe(Quota(1024)), "12.5 MB of 1024 MB (1 %)");
+        assert_eq!(QuotaUsage { bytes: 3000, messages: 1 }.describe(Quota(0)), "3 KB");
+        assert!(QuotaUsage { bytes: 1_048_576, messages: 1 }.is_full(Quota(1)));
+        assert!(!usage.is_full(Quota(0)));
+    }
 
     #[test]
     fn quotas_are_whole_megabytes_and_zero_is_none() {

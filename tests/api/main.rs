@@ -4,6 +4,7 @@ mod suspension_state;
 mod webdriver;
 
 mod admins;
+mod aliases;
 mod audit;
 mod auth;
 mod authz_matrix;

@@ -2,7 +2,7 @@
 use super::domains::Domain;
 use super::service_columns::services_from_row;
 use crate::authz::{Action, Actor};
-use crate::domain::ServiceSet;
+use crate::domain::{Quota, QuotaUsage, ServiceSet};
 use crate::services::common::{Page, ServiceError, authorize, sql};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -15,7 +15,25 @@ pub struct MailboxRow {
     pub address: String,
     pub display_name: String,
     pub services: ServiceSet,
+    pub quota: Quota,
+    /// As Dovecot last reported it; `None` before its first delivery or expunge.
+    pub usage: Option<QuotaUsage>,
     pub created_at: DateTime<Utc>,
+}
+
+impl MailboxRow {
+    /// The list's Quota column.
+    pub fn quota_line(&self) -> String {
+        match (self.usage, self.quota.megabytes()) {
+            (Some(usage), _) => usage.describe(self.quota),
+            (None, 0) => "no quota".into(),
+            (None, mb) => format!("{mb} MB"),
+        }
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.usage.is_some_and(|u| u.is_full(self.quota))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -67,7 +85,9 @@ pub struct ListQuery {
 }
 
 const ROW_COLUMNS: &str = "id, address, display_name, svc_send_mail, svc_receive_mail, svc_imap, \
-     svc_pop3, svc_webmail_login, svc_webmail_send, created_at";
+     svc_pop3, svc_webmail_login, svc_webmail_send, created_at, quota_mb, \
+     (SELECT u.bytes FROM mailbox_quota_usage u WHERE u.address = mailbox.address) AS used_bytes, \
+     (SELECT u.messages FROM mailbox_quota_usage u WHERE u.address = mailbox.address) AS used_messages";
 
 fn row_from(row: &sea_orm::QueryResult) -> Result<MailboxRow, sea_orm::DbErr> {
     Ok(MailboxRow {
@@ -75,6 +95,14 @@ fn row_from(row: &sea_orm::QueryResult) -> Result<MailboxRow, sea_orm::DbErr> {
         address: row.try_get("", "address")?,
         display_name: row.try_get("", "display_name")?,
         services: services_from_row(row)?,
+        quota: Quota::from_megabytes(row.try_get("", "quota_mb")?),
+        usage: match (
+            row.try_get::<Option<i64>>("", "used_bytes")?,
+            row.try_get::<Option<i32>>("", "used_messages")?,
+        ) {
+            (Some(bytes), Some(messages)) => Some(QuotaUsage { bytes, messages }),
+            _ => None,
+        },
         created_at: row.try_get("", "created_at")?,
     })
 }

@@ -4,7 +4,9 @@ use super::deletion;
 use super::domains;
 use super::service_columns::{services_of, set_services};
 use crate::authz::{Action, Actor, Place};
-use crate::domain::{DisplayName, LocalPart, MailboxAddress, Quota, Service, ServiceSet, ServiceState};
+use crate::domain::{
+    DisplayName, LocalPart, MailboxAddress, Quota, QuotaUsage, Service, ServiceSet, ServiceState,
+};
 use crate::entity::{mailbox, suspension};
 use crate::services::audit::{self, Change};
 use crate::services::common::error::unique_violation;
@@ -68,6 +70,18 @@ async fn load<C: ConnectionTrait>(db: &C, id: i32) -> Result<(mailbox::Model, Ma
 
 pub async fn get(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<Mailbox, ServiceError> {
     get_for(db, actor, id, Action::View).await
+}
+
+/// What Dovecot last reported the mailbox holds (`mailbox_quota_usage`, written by its
+/// quota_clone plugin); `None` until its first delivery or expunge.
+pub async fn usage(db: &DatabaseConnection, mailbox: &Mailbox) -> Result<Option<QuotaUsage>, ServiceError> {
+    let query = crate::services::common::sql::statement(
+        db.get_database_backend(),
+        "SELECT bytes, messages FROM mailbox_quota_usage WHERE address = ?",
+        vec![mailbox.address.clone().into()],
+    );
+    let Some(row) = db.query_one_raw(query).await? else { return Ok(None) };
+    Ok(Some(QuotaUsage { bytes: row.try_get("", "bytes")?, messages: row.try_get("", "messages")? }))
 }
 
 /// The mailbox, if the actor may do `action` to it.

@@ -20,6 +20,13 @@ pub struct LookupRow {
     pub domain_name: String,
     pub company_id: i32,
     pub company_name: String,
+    /// Where its mail is forwarded ('' for nowhere) and whether a copy stays.
+    pub forward_to: String,
+    pub forward_keep_copy: bool,
+    /// false: the mail servers refuse the domain's mail and logins.
+    pub domain_active: bool,
+    /// The company is suspended: the same for all its domains.
+    pub company_active: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -133,7 +140,8 @@ pub async fn search(
     let query = format!(
         "SELECT m.id, m.address, m.display_name, m.svc_send_mail, m.svc_receive_mail, m.svc_imap, \
            m.svc_pop3, m.svc_webmail_login, m.svc_webmail_send, d.id AS domain_id, \
-           d.name AS domain_name, c.id AS company_id, c.name AS company_name \
+           d.name AS domain_name, c.id AS company_id, c.name AS company_name, m.forward_to, \
+           m.forward_keep_copy, d.active AS domain_active, c.status AS company_status \
          FROM {from}{scope_filter} LIMIT {}",
         LIMIT + 1
     );
@@ -150,6 +158,10 @@ pub async fn search(
                 domain_name: row.try_get("", "domain_name")?,
                 company_id: row.try_get("", "company_id")?,
                 company_name: row.try_get("", "company_name")?,
+                forward_to: row.try_get("", "forward_to")?,
+                forward_keep_copy: row.try_get("", "forward_keep_copy")?,
+                domain_active: row.try_get("", "domain_active")?,
+                company_active: row.try_get::<String>("", "company_status")? == "active",
             })
         })
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;

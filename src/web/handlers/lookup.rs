@@ -89,6 +89,15 @@ fn mail_server_words(
             }
         }
     }
+    if !row.company_active || !row.domain_active {
+        let whose = if row.company_active { "its domain is inactive" } else { "its company is suspended" };
+        words.push(format!("No mail service at all: {whose}. Mail to it is refused and every login fails."));
+    }
+    if !row.forward_to.is_empty() {
+        let targets = row.forward_to.replace(',', ", ");
+        let copy = if row.forward_keep_copy { ", and keeps a copy" } else { "; keeps no copy" };
+        words.push(format!("Forwards to {targets}{copy}."));
+    }
     if row.services.receive_mail != ServiceState::Enabled {
         words.push(format!(
             "Incoming mail is refused (550 5.2.1): Receive Mail is {}{}.",

@@ -2,7 +2,7 @@
 use super::confirm::ConfirmPage;
 use super::{html, invalid, see_other};
 use crate::authz::{Action, Place};
-use crate::domain::{DisplayName, LocalPart, Quota, Service, ServiceState};
+use crate::domain::{DisplayName, LocalPart, Quota, QuotaUsage, Service, ServiceState};
 use crate::services::common::passwords::{self, Secret};
 use crate::services::hierarchy::deletion::{self, Deletable};
 use crate::services::hierarchy::mailboxes::{self, Mailbox, MailboxEdit, NewMailbox};
@@ -120,6 +120,8 @@ pub struct EditMailboxPage {
     mailbox: Mailbox,
     display_name: String,
     quota: String,
+    /// "12.5 MB of 1024 MB (1 %) in 42 messages", or why there is none.
+    usage: String,
     services: Vec<ServiceLine>,
     errors: FieldErrors,
     can_manage: bool,
@@ -129,10 +131,19 @@ pub struct EditMailboxPage {
 impl EditMailboxPage {
     fn new(
         caller: &Caller,
-        mailbox: Mailbox,
+        (mailbox, usage): (Mailbox, Option<QuotaUsage>),
         (display_name, quota): (String, String),
         errors: FieldErrors,
     ) -> Self {
+        let usage = match usage {
+            Some(u) => format!(
+                "{} in {} {}",
+                u.describe(Quota::from_megabytes(mailbox.quota_mb)),
+                u.messages,
+                if u.messages == 1 { "message" } else { "messages" }
+            ),
+            None => "not reported yet (Dovecot reports it after the first delivery)".into(),
+        };
         let services = mailbox
             .services
             .iter()
@@ -145,6 +156,7 @@ impl EditMailboxPage {
             mailbox,
             display_name,
             quota,
+            usage,
             services,
             errors,
         }
@@ -154,7 +166,8 @@ impl EditMailboxPage {
 pub async fn edit_form(caller: Caller, path: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let mailbox = mailboxes::get(caller.db(), &caller.actor, path.into_inner()).await?;
     let inputs = (mailbox.display_name.clone(), mailbox.quota_mb.to_string());
-    html(StatusCode::OK, &EditMailboxPage::new(&caller, mailbox, inputs, FieldErrors::default()))
+    let usage = mailboxes::usage(caller.db(), &mailbox).await?;
+    html(StatusCode::OK, &EditMailboxPage::new(&caller, (mailbox, usage), inputs, FieldErrors::default()))
 }
 
 /// Edit Mailbox posts the display name, the quota and one `svc_<key>` checkbox per enabled service.
@@ -192,7 +205,13 @@ pub async fn update(
         }
         Err(ServiceError::Invalid(errors)) => {
             let mailbox = mailboxes::get_for(caller.db(), &caller.actor, id, Action::ManageMailboxes).await?;
-            invalid(&EditMailboxPage::new(&caller, mailbox, (display_name_input, quota_input), errors))
+            let usage = mailboxes::usage(caller.db(), &mailbox).await?;
+            invalid(&EditMailboxPage::new(
+                &caller,
+                (mailbox, usage),
+                (display_name_input, quota_input),
+                errors,
+            ))
         }
         Err(other) => Err(other.into()),
     }
