@@ -190,6 +190,7 @@ pub async fn seed(
         report.domain_ids.push(company_domains);
     }
     add_demo_contacts(db, &report).await?;
+    super::forwarding::add(db, &report.domain_ids).await?;
     tidy_after_bulk_load(db).await?;
     Ok(report)
 }
