@@ -1,6 +1,8 @@
 //! The `mailadmin` command: serve, migrate, ingest-arf, create-admin, seed-demo.
 mod ingest;
-mod mail_config;
+#[allow(private_interfaces)] // its `run` returns the private CommandError; public for benches/mail_lookups.rs
+pub mod mail_config;
+mod maildirs;
 mod policy;
 use crate::config::{DatabaseArgs, EnforcementArgs, IntakeArgs, PolicyArgs, SmtpArgs, WebArgs};
 use crate::domain::{AdminLogin, DomainName, Role};
@@ -91,6 +93,13 @@ pub enum Command {
         /// What uses the token, e.g. "Yahoo feedback loop".
         #[arg(long)]
         name: String,
+    },
+    /// List the maildirs of mailboxes deleted in the dashboard (their mail stays on the mail host
+    /// until purged) and, with --purge-after-days, remove those deleted long enough ago. Run on
+    /// the mail host, e.g. daily from cron: `mailadmin maildirs --purge-after-days 30`.
+    Maildirs {
+        #[command(flatten)]
+        args: maildirs::MaildirArgs,
     },
     /// Add demo data: companies with domains with mailboxes, realistic names, a few mailboxes
     /// with Send Mail suspended. Fast enough for the benchmark's million mailboxes.
@@ -187,6 +196,7 @@ pub async fn run(cli: Cli) -> ExitCode {
                 Err(e) => Err(e.into()),
             }
         }
+        Command::Maildirs { args } => maildirs::run(&db, args).await,
         Command::SeedDemo { companies, domains, mailboxes } => {
             let options = seed::SeedOptions {
                 companies,

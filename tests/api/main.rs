@@ -20,6 +20,7 @@ mod limits_pages;
 mod lookup;
 mod mail_dovecot;
 mod mail_views;
+mod maildirs;
 mod mailboxes;
 mod notices;
 mod policy;

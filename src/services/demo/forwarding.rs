@@ -38,8 +38,9 @@ pub async fn add(db: &DatabaseConnection, domain_ids: &[Vec<i32>]) -> Result<(),
             let targets = Targets::parse(&first[0].1).expect("a valid demo target");
             forwarding::create(db, &demo, *domain_id, AliasName::CatchAll, targets).await?;
         }
-        let away = Targets::parse(&format!("{}@home.example", first[1].1.split('@').next().unwrap_or("user")))
-            .expect("a valid demo forward");
+        let away =
+            Targets::parse(&format!("{}@home.example", first[1].1.split('@').next().unwrap_or("user")))
+                .expect("a valid demo forward");
         forwarding::set_forward(db, &demo, first[1].0, Some(away), true).await?;
         let ids: Vec<i32> = first.iter().map(|(id, _)| *id).collect();
         mailbox::Entity::update_many()

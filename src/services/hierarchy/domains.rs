@@ -263,6 +263,12 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<D
         "This domain",
     )
     .await?;
+    let usage = sql::statement(
+        txn.get_database_backend(),
+        "DELETE FROM mailbox_quota_usage WHERE address IN (SELECT address FROM mailbox WHERE domain_id = ?)",
+        vec![id.into()],
+    );
+    txn.execute_raw(usage).await?;
     mailbox::Entity::delete_many().filter(mailbox::Column::DomainId.eq(id)).exec(&txn).await?;
     alias::Entity::delete_many().filter(alias::Column::DomainId.eq(id)).exec(&txn).await?;
     domain::Entity::delete_by_id(id).exec(&txn).await?;

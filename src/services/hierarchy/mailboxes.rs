@@ -286,6 +286,13 @@ pub(crate) async fn delete_in(
         return Err(ServiceError::NotFound);
     }
     domains::add_to_mailbox_count(txn, mailbox.domain.id, -1).await?;
+    // Dovecot's last report of its usage: an address made again starts with none.
+    let usage = crate::services::common::sql::statement(
+        txn.get_database_backend(),
+        "DELETE FROM mailbox_quota_usage WHERE address = ?",
+        vec![mailbox.address.clone().into()],
+    );
+    txn.execute_raw(usage).await?;
     audit::record(
         txn,
         actor,

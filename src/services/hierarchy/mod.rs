@@ -8,5 +8,6 @@ pub mod forwarding;
 pub mod lookup_ids;
 pub mod mailbox_list;
 pub mod mailboxes;
+pub mod maildirs;
 pub mod overview;
 pub mod service_columns;
