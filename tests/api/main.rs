@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod authz_matrix;
 mod browser;
+mod browser_aliases;
 mod browser_suspension;
 mod cli;
 mod companies;
