@@ -50,8 +50,37 @@ fn options(url: &str, patience: Duration, pool: Option<u32>) -> ConnectOptions {
     options
 }
 
+/// Applies pending migrations, after refusing a database that a newer mailadmin has migrated:
+/// an older binary must not run against a schema it does not know (see the README's rule for
+/// migrations and rolling upgrades).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let unknown = unknown_migrations(db).await?;
+    if !unknown.is_empty() {
+        return Err(DbErr::Custom(format!(
+            "this database was migrated by a newer version of mailadmin (migrations unknown to \
+             version {}: {}); run that version, or restore a backup taken before the upgrade",
+            env!("CARGO_PKG_VERSION"),
+            unknown.join(", ")
+        )));
+    }
     Migrator::up(db, None).await
+}
+
+/// Migrations applied to the database that this version does not have.
+pub async fn unknown_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let query = Statement::from_string(db.get_database_backend(), "SELECT version FROM seaql_migrations");
+    // A fresh database has no migration table yet: nothing unknown.
+    let Ok(rows) = db.query_all_raw(query).await else { return Ok(Vec::new()) };
+    let known: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let mut unknown = Vec::new();
+    for row in rows {
+        let version: String = row.try_get("", "version")?;
+        if !known.contains(&version) {
+            unknown.push(version);
+        }
+    }
+    Ok(unknown)
 }
 
 /// A URL safe to print: the password, if any, replaced by `***`.

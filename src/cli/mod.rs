@@ -1,4 +1,5 @@
 //! The `mailadmin` command: serve, migrate, ingest-arf, create-admin, seed-demo.
+mod backup;
 mod ingest;
 #[allow(private_interfaces)] // its `run` returns the private CommandError; public for benches/mail_lookups.rs
 pub mod mail_config;
@@ -94,6 +95,20 @@ pub enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Copy a SQLite database to FILE while everything keeps running (a consistent snapshot,
+    /// checked before it is reported). For PostgreSQL it prints the pg_dump command instead.
+    Backup {
+        /// The new file; an existing file is never overwritten.
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with a backup. Checks the copy first, refuses while any
+    /// process has the database open (stop serve and policy first), and keeps the replaced
+    /// database beside it as NAME.before-restore-TIME.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: std::path::PathBuf,
+    },
     /// List the maildirs of mailboxes deleted in the dashboard (their mail stays on the mail host
     /// until purged) and, with --purge-after-days, remove those deleted long enough ago. Run on
     /// the mail host, e.g. daily from cron: `mailadmin maildirs --purge-after-days 30`.
@@ -150,6 +165,12 @@ pub async fn run(cli: Cli) -> ExitCode {
     if let Command::MailConfig { server, webmail_networks, layout } = &cli.command {
         return exit_code(mail_config::run(*server, &url, webmail_networks, layout));
     }
+    // Backup opens the database read-only; restore must find it closed: neither migrates.
+    match &cli.command {
+        Command::Backup { to } => return exit_code(backup::backup(&url, to).await),
+        Command::Restore { from } => return exit_code(backup::restore(&url, from).await),
+        _ => {}
+    }
     if let Command::Policy { policy: args } = cli.command {
         let db = match crate::db::connect_lazily(&url, cli.database.database_pool).await {
             Ok(db) => db,
@@ -182,6 +203,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
         Command::Policy { .. } => unreachable!("handled above"),
         Command::MailConfig { .. } => unreachable!("handled above"),
+        Command::Backup { .. } | Command::Restore { .. } => unreachable!("handled above"),
         Command::IngestArf { .. } => unreachable!("handled above"),
         Command::CreateAdmin { login, role, company, domains } => {
             create_admin(&db, &login, role.into(), company, domains).await

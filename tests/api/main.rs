@@ -6,6 +6,7 @@ mod webdriver;
 mod admins;
 mod aliases;
 mod audit;
+mod backup;
 mod auth;
 mod authz_matrix;
 mod browser;
