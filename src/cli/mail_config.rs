@@ -209,10 +209,11 @@ fn dovecot(source: &Source, webmail_networks: &[String], layout: &Layout) -> Str
          user_query = {user}\n\
          iterate_query = SELECT address AS user FROM mail_user\n\
          \n\
-         # {dir}/dovecot-mailadmin-usage.conf.ext: each mailbox's usage, written back into\n\
-         # mailadmin's mailbox_quota_usage table by the quota_clone plugin after every change,\n\
-         # shown on Edit Mailbox and in the mailbox list. (SQLite: the dict process runs as\n\
-         # user dovecot and must be able to write the database file and its directory.)\n\
+         # {dir}/dovecot-mailadmin-usage.conf.ext (chmod 640, group dovecot: the dict process\n\
+         # runs as user dovecot and must read it; it may hold a password)\n\
+         # Each mailbox's usage, written back into mailadmin's mailbox_quota_usage table by the\n\
+         # quota_clone plugin after every change, shown on Edit Mailbox and in the mailbox list.\n\
+         # SQLite: user dovecot must be able to write the database file and its directory.\n\
          connect = {connect}\n{storage}{messages}\
          \n\
          # conf.d: passdb and userdb from it, LMTP and SASL for Postfix, quota\n\

@@ -1,5 +1,6 @@
 //! The `mailadmin` command: serve, migrate, ingest-arf, create-admin, seed-demo.
 mod backup;
+mod check;
 mod ingest;
 #[allow(private_interfaces)] // its `run` returns the private CommandError; public for benches/mail_lookups.rs
 pub mod mail_config;
@@ -95,6 +96,15 @@ pub enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Check the configuration and what it must reach: the database (reachable, migrated), the
+    /// SMTP relay (EHLO only), the session key, the bind address. One line per check; exit
+    /// status 0 when all pass, 1 otherwise. Changes nothing.
+    Check {
+        #[command(flatten)]
+        web: WebArgs,
+        #[command(flatten)]
+        smtp: SmtpArgs,
+    },
     /// Copy a SQLite database to FILE while everything keeps running (a consistent snapshot,
     /// checked before it is reported). For PostgreSQL it prints the pg_dump command instead.
     Backup {
@@ -168,6 +178,9 @@ pub async fn run(cli: Cli) -> ExitCode {
     // Backup opens the database read-only; restore must find it closed: neither migrates.
     match &cli.command {
         Command::Backup { to } => return exit_code(backup::backup(&url, to).await),
+        Command::Check { web, smtp } => {
+            return if check::run(&url, web, smtp).await { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        }
         Command::Restore { from } => return exit_code(backup::restore(&url, from).await),
         _ => {}
     }
@@ -203,7 +216,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
         Command::Policy { .. } => unreachable!("handled above"),
         Command::MailConfig { .. } => unreachable!("handled above"),
-        Command::Backup { .. } | Command::Restore { .. } => unreachable!("handled above"),
+        Command::Backup { .. } | Command::Restore { .. } | Command::Check { .. } => {
+            unreachable!("handled above")
+        }
         Command::IngestArf { .. } => unreachable!("handled above"),
         Command::CreateAdmin { login, role, company, domains } => {
             create_admin(&db, &login, role.into(), company, domains).await

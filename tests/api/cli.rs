@@ -172,3 +172,37 @@ async fn serve_seeds_the_demo_once_sqlite() {
 async fn serve_seeds_the_demo_once_postgres() {
     serve_seeds_the_demo_once(Backend::Postgres).await;
 }
+
+/// `mailadmin check`: one line per check, exit 0 only when every check passes.
+#[tokio::test]
+async fn check_reports_each_check_and_fails_on_any() {
+    let url = fresh_database_url(Backend::Sqlite).await;
+    let sink = crate::notices::start_sink();
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+    let run = |url: &str, smtp: &str, bind: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mailadmin"))
+            .args(["check", "--bind", bind])
+            .env("MAILADMIN_DATABASE_URL", url)
+            .env("MAILADMIN_SMTP_URL", smtp)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stdout))
+    };
+    let smtp = format!("smtp://127.0.0.1:{}", sink.port);
+    // Not migrated yet: the database line fails, and says what to do.
+    let (code, said) = run(&url, &smtp, &free);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("FAIL  database") && said.contains("pending: run mailadmin migrate"), "{said}");
+    assert!(mailadmin(&url, &["migrate"], "").status.success());
+    let (code, said) = run(&url, &smtp, &free);
+    assert_eq!(code, Some(0), "{said}");
+    assert_eq!(said.lines().filter(|l| l.starts_with("ok ")).count(), 4, "{said}");
+    assert!(said.contains("answered EHLO") && said.contains("none pending"), "{said}");
+    // A relay that does not answer, and a bind address in use, fail their lines.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (code, said) = run(&url, "smtp://127.0.0.1:1", &taken.local_addr().unwrap().to_string());
+    assert_eq!(code, Some(1));
+    assert!(said.contains("FAIL  smtp relay") && said.contains("FAIL  bind"), "{said}");
+    assert!(said.contains("ok    database"), "{said}");
+}

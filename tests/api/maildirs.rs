@@ -15,7 +15,10 @@ fn maildirs(database_url: &str, args: &[&str]) -> (bool, String) {
         .env("RUST_LOG", "warn")
         .output()
         .expect("run mailadmin maildirs");
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    (
+        out.status.success(),
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    )
 }
 
 db_tests! {

@@ -1,14 +1,15 @@
 //! One integration-test binary (one link on a 2-core machine); a module per area.
 mod helpers;
+mod mail_stack;
 mod suspension_state;
 mod webdriver;
 
 mod admins;
 mod aliases;
 mod audit;
-mod backup;
 mod auth;
 mod authz_matrix;
+mod backup;
 mod browser;
 mod browser_aliases;
 mod browser_suspension;
@@ -20,10 +21,11 @@ mod intake;
 mod intake_batches;
 mod limits_pages;
 mod lookup;
+mod mail_delivery;
 mod mail_dovecot;
 mod mail_views;
-mod maildirs;
 mod mailboxes;
+mod maildirs;
 mod notices;
 mod policy;
 mod policy_database;

@@ -15,9 +15,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// An SMTP sink: Python's aiosmtpd writing each message into a Maildir. Killed on drop.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     maildir: PathBuf,
 }
 
@@ -32,7 +32,7 @@ fn python() -> String {
     std::env::var("MAILADMIN_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
 }
 
-fn start_sink() -> SmtpSink {
+pub(crate) fn start_sink() -> SmtpSink {
     let has_aiosmtpd =
         Command::new(python()).args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
     assert!(

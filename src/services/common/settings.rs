@@ -7,6 +7,11 @@ const SESSION_KEY: &str = "session_key";
 
 /// The 64-byte key that signs and encrypts session cookies. Kept in the database so that a
 /// restart, or a second instance on the same database, keeps everyone signed in.
+/// Whether the shared session key exists yet (the first `serve` creates it); reads only.
+pub async fn has_session_key(db: &DatabaseConnection) -> Result<bool, ServiceError> {
+    Ok(app_setting::Entity::find_by_id(SESSION_KEY).one(db).await?.is_some())
+}
+
 pub async fn session_key(db: &DatabaseConnection) -> Result<Vec<u8>, ServiceError> {
     if let Some(row) = app_setting::Entity::find_by_id(SESSION_KEY).one(db).await? {
         return hex::decode(row.value.trim())
