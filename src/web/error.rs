@@ -79,8 +79,10 @@ impl ResponseError for WebError {
             return HttpResponse::SeeOther().insert_header((LOCATION, location)).finish();
         }
         let reference = if let WebError::Internal(cause) = self {
-            // The cause goes to the log once, under a reference the page shows.
-            let reference = format!("{:08x}", rand::random::<u32>());
+            // The cause goes to the log once, under a reference the page shows: the request's
+            // id, which every log line of the request carries.
+            let reference =
+                super::request_log::current_id().unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()));
             tracing::error!(reference, cause, "internal error");
             Some(reference)
         } else {

@@ -4,6 +4,7 @@ pub mod csrf;
 pub mod error;
 pub mod handlers;
 pub mod layout;
+pub mod request_log;
 pub mod routes;
 pub mod sending_chart;
 pub mod session;
@@ -104,7 +105,7 @@ pub fn server(
                     .add(("Referrer-Policy", "same-origin"))
                     .add(("Cache-Control", "no-store")),
             )
-            .wrap(actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms"))
+            .wrap(from_fn(request_log::tag))
     })
     .workers(2)
     .listen(listener)?

@@ -20,6 +20,7 @@ mod domains;
 mod intake;
 mod intake_batches;
 mod limits_pages;
+mod logs;
 mod lookup;
 mod mail_delivery;
 mod mail_dovecot;
