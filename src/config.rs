@@ -34,6 +34,11 @@ pub struct WebArgs {
     /// Mark cookies Secure (send them over HTTPS only). Set this when a TLS proxy is in front.
     #[arg(long, env = "MAILADMIN_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
+
+    /// On SIGTERM or SIGINT: stop accepting, then give requests in flight and the AUP notice
+    /// being sent this many seconds to finish before exiting.
+    #[arg(long, env = "MAILADMIN_SHUTDOWN_SECONDS", default_value_t = 30)]
+    pub shutdown_seconds: u64,
 }
 
 impl std::fmt::Debug for WebArgs {
@@ -42,6 +47,7 @@ impl std::fmt::Debug for WebArgs {
             .field("bind", &self.bind)
             .field("session_key", &self.session_key.as_ref().map(|_| "***"))
             .field("secure_cookies", &self.secure_cookies)
+            .field("shutdown_seconds", &self.shutdown_seconds)
             .finish()
     }
 }

@@ -80,20 +80,38 @@ async fn deliver(db: &DatabaseConnection, sender: &NoticeSender, n: notice::Mode
 }
 
 /// The worker loop; returns only if the runtime shuts down.
-pub async fn run(db: DatabaseConnection, sender: Option<NoticeSender>) {
+/// Sends due notices until `stop` turns true. A notice being sent when it does is finished
+/// (sent and recorded); the rest of its batch goes back to the queue when its claim expires.
+pub async fn run(
+    db: DatabaseConnection,
+    sender: Option<NoticeSender>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let Some(sender) = sender else {
         tracing::info!("no SMTP relay configured (MAILADMIN_SMTP_URL): AUP notices stay queued");
         return;
     };
-    loop {
+    while !*stop.borrow() {
         match notices::claim_due(&db, 20, Duration::minutes(5)).await {
             Ok(due) => {
-                for n in due {
+                let mut due = due.into_iter();
+                for n in due.by_ref() {
                     deliver(&db, &sender, n).await;
+                    if *stop.borrow() {
+                        break;
+                    }
+                }
+                let unsent: Vec<i32> = due.map(|n| n.id).collect();
+                if let Err(e) = notices::release(&db, &unsent).await {
+                    tracing::warn!(error = %e, "could not give back unsent notices; they are retried when their claim expires");
                 }
             }
             Err(e) => tracing::warn!(error = %e, "outbox not readable; retrying"),
         }
-        tokio::time::sleep(POLL).await;
+        tokio::select! {
+            _ = tokio::time::sleep(POLL) => {}
+            _ = stop.changed() => {}
+        }
     }
+    tracing::info!("notice worker stopped");
 }

@@ -42,7 +42,7 @@ impl Application {
                 words => words.to_owned(),
             },
         };
-        let server = crate::web::server(listener, db, key, web.secure_cookies, intake, enforcement)?;
+        let server = crate::web::server(listener, db, key, web, intake, enforcement)?;
         Ok(Self { address, server })
     }
 
@@ -52,6 +52,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.address.port()
+    }
+
+    /// Stops the server from elsewhere (`stop(true)`: gracefully).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

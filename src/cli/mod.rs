@@ -378,6 +378,19 @@ async fn seed_demo(db: &DatabaseConnection, intake: &IntakeArgs, bind: &str) -> 
     Ok(())
 }
 
+/// Waits for SIGTERM (systemd's stop) or SIGINT (Ctrl-C); says which.
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+    else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    }
+}
+
 async fn serve(
     db: DatabaseConnection,
     web: WebArgs,
@@ -419,9 +432,31 @@ async fn serve(
         .await
         .map_err(|e| CommandError::Failed(format!("cannot start the dashboard on {}: {e}", web.bind)))?;
     println!("Dashboard listening on http://{}/", app.address());
-    let worker = tokio::spawn(crate::notices::run(db.clone(), sender));
-    let result = app.run_until_stopped().await.map_err(|e| CommandError::Failed(e.to_string()));
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut worker = tokio::spawn(crate::notices::run(db.clone(), sender, stopping));
+    let handle = app.handle();
+    let mut server = tokio::spawn(app.run_until_stopped());
+    let budget = std::time::Duration::from_secs(web.shutdown_seconds);
+    let result = tokio::select! {
+        finished = &mut server => finished.map_err(|e| CommandError::Failed(e.to_string()))?,
+        signal = shutdown_signal() => {
+            // Stop accepting; answer the requests in flight (a complaint waits for the writer
+            // to store it); let the notice being sent finish: all within the budget.
+            tracing::info!(signal, seconds = web.shutdown_seconds, "stopping");
+            let signalled = std::time::Instant::now();
+            let _ = stop.send(true);
+            handle.stop(true).await;
+            let served = server.await.map_err(|e| CommandError::Failed(e.to_string()))?;
+            let left = budget.saturating_sub(signalled.elapsed()).max(std::time::Duration::from_secs(1));
+            if tokio::time::timeout(left, &mut worker).await.is_err() {
+                tracing::warn!("the notice being sent did not finish in time; it is sent again when its claim expires");
+            }
+            served
+        }
+    }
+    .map_err(|e| CommandError::Failed(e.to_string()));
     worker.abort();
     crate::db::checkpoint(&db).await;
+    tracing::info!("stopped");
     result
 }

@@ -61,7 +61,7 @@ pub fn server(
     listener: TcpListener,
     db: DatabaseConnection,
     key: Key,
-    secure_cookies: bool,
+    web: &crate::config::WebArgs,
     intake: IntakeConfig,
     enforcement: EnforcementConfig,
 ) -> std::io::Result<actix_web::dev::Server> {
@@ -72,6 +72,7 @@ pub fn server(
         intake,
         enforcement,
     });
+    let secure_cookies = web.secure_cookies;
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
             .cookie_name(SESSION_COOKIE.to_owned())
@@ -108,6 +109,11 @@ pub fn server(
             .wrap(from_fn(request_log::tag))
     })
     .workers(2)
+    // SIGTERM/SIGINT: stop accepting, let requests in flight finish (a complaint waits for the
+    // writer to store it and answers), for at most this long.
+    .shutdown_timeout(web.shutdown_seconds)
+    // `serve` handles the signals itself, to stop the notice worker in the same budget.
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)

@@ -92,7 +92,8 @@ pub async fn spawn_app_on(backend: Backend, database_url: &str) -> TestApp {
     }
     let db = mailadmin::db::connect(database_url).await.expect("connect to the test database");
     mailadmin::db::migrate(&db).await.expect("migrations");
-    let web = WebArgs { bind: "127.0.0.1:0".into(), session_key: None, secure_cookies: false };
+    let web =
+        WebArgs { bind: "127.0.0.1:0".into(), session_key: None, secure_cookies: false, shutdown_seconds: 5 };
     let intake = mailadmin::config::IntakeArgs {
         platform_abuse_address: "abuse-desk@platform.test".into(),
         public_url: None,

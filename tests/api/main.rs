@@ -33,4 +33,5 @@ mod policy_database;
 mod policy_limits;
 mod policy_postfix;
 mod suspension_races;
+mod shutdown;
 mod suspensions;

@@ -96,7 +96,8 @@ async fn aup_notice_reaches_the_abuse_contacts(backend: Backend) {
         notice_from: "aup@platform.test".into(),
     };
     let sender = mailadmin::notices::NoticeSender::from_args(&smtp).unwrap();
-    let worker = tokio::spawn(mailadmin::notices::run(app.db.clone(), sender));
+    let (_stop, stopping) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(mailadmin::notices::run(app.db.clone(), sender, stopping));
     let new = sink.maildir.join("new");
     let mut delivered = Vec::new();
     for _ in 0..100 {

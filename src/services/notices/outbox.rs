@@ -249,6 +249,21 @@ pub async fn claim_due(
     Ok(claimed)
 }
 
+/// Gives claimed notices back at once (a stopping worker's unsent ones), so the next worker
+/// need not wait for their claims to expire.
+pub async fn release(db: &DatabaseConnection, ids: &[i32]) -> Result<(), ServiceError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    notice::Entity::update_many()
+        .col_expr(notice::Column::NextAttemptAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(notice::Column::Id.is_in(ids.to_vec()))
+        .filter(notice::Column::Status.eq(STATUS_QUEUED))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn mark_sent(db: &DatabaseConnection, id: i32, answer: &str) -> Result<(), ServiceError> {
     notice::ActiveModel {
         id: Set(id),

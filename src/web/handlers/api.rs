@@ -25,7 +25,8 @@ fn refuse(status: StatusCode, reason: &str) -> HttpResponse {
 }
 
 fn internal(error: ServiceError) -> HttpResponse {
-    let reference = format!("{:08x}", rand::random::<u32>());
+    let reference =
+        crate::web::request_log::current_id().unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()));
     tracing::error!(reference, cause = %error, "API request failed");
     refuse(
         StatusCode::SERVICE_UNAVAILABLE,
