@@ -39,6 +39,11 @@ pub struct WebArgs {
     /// being sent this many seconds to finish before exiting.
     #[arg(long, env = "MAILADMIN_SHUTDOWN_SECONDS", default_value_t = 30)]
     pub shutdown_seconds: u64,
+
+    /// Serve `GET /metrics` (Prometheus text format) on this address, e.g. 127.0.0.1:9464; its
+    /// own listener, never the dashboard's public one. Unset: no metrics listener.
+    #[arg(long, env = "MAILADMIN_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
 }
 
 impl std::fmt::Debug for WebArgs {
@@ -48,6 +53,7 @@ impl std::fmt::Debug for WebArgs {
             .field("session_key", &self.session_key.as_ref().map(|_| "***"))
             .field("secure_cookies", &self.secure_cookies)
             .field("shutdown_seconds", &self.shutdown_seconds)
+            .field("metrics_bind", &self.metrics_bind)
             .finish()
     }
 }

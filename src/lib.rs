@@ -7,6 +7,7 @@ pub mod domain;
 pub mod enforcement;
 pub mod entity;
 pub mod intake;
+pub mod metrics;
 pub mod notices;
 pub mod policy;
 pub mod services;

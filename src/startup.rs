@@ -11,6 +11,8 @@ use std::net::{SocketAddr, TcpListener};
 pub struct Application {
     address: SocketAddr,
     server: actix_web::dev::Server,
+    /// The metrics listener (`MAILADMIN_METRICS_BIND`), when configured.
+    metrics: Option<(SocketAddr, actix_web::dev::Server)>,
 }
 
 impl Application {
@@ -42,8 +44,17 @@ impl Application {
                 words => words.to_owned(),
             },
         };
+        let metrics = match &web.metrics_bind {
+            Some(bind) => {
+                crate::metrics::install();
+                let listener = TcpListener::bind(bind)?;
+                let address = listener.local_addr()?;
+                Some((address, crate::web::metrics::server(listener, db.clone())?))
+            }
+            None => None,
+        };
         let server = crate::web::server(listener, db, key, web, intake, enforcement)?;
-        Ok(Self { address, server })
+        Ok(Self { address, server, metrics })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -54,13 +65,27 @@ impl Application {
         self.address.port()
     }
 
-    /// Stops the server from elsewhere (`stop(true)`: gracefully).
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(address, _)| *address)
+    }
+
+    /// Stops the dashboard from elsewhere (`stop(true)`: gracefully); the metrics listener
+    /// stops with it.
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let metrics = self.metrics.map(|(_, server)| {
+            let handle = server.handle();
+            (tokio::spawn(server), handle)
+        });
+        let result = self.server.await;
+        if let Some((task, handle)) = metrics {
+            handle.stop(false).await;
+            let _ = task.await;
+        }
+        result
     }
 }
 

@@ -80,6 +80,9 @@ pub struct Stats {
     /// SASL logins that name no mailbox of ours: a Dovecot that strips the domain without
     /// `--login-domain` set would let every suspended user send, so this is worth a look.
     unknown_logins: AtomicU64,
+    /// The same answers for Prometheus (`/metrics` on the status listener); taken from the
+    /// recorder at the first answer, so a counter increment is one atomic add.
+    exported: std::sync::OnceLock<(Vec<metrics::Counter>, metrics::Histogram)>,
 }
 
 impl Stats {
@@ -88,6 +91,15 @@ impl Stats {
         let us = started.elapsed().as_micros() as u64;
         let bucket = BUCKETS_US.iter().position(|b| us <= *b).unwrap_or(BUCKETS_US.len() - 1);
         self.latency[bucket].fetch_add(1, Ordering::Relaxed);
+        let (counters, latency) = self.exported.get_or_init(|| {
+            let counters = KINDS
+                .iter()
+                .map(|(name, _)| metrics::counter!("mailadmin_policy_decisions_total", "kind" => *name))
+                .collect();
+            (counters, metrics::histogram!("mailadmin_policy_decision_duration_seconds"))
+        });
+        counters[kind as usize].increment(1);
+        latency.record(us as f64 / 1_000_000.0);
     }
 
     /// Counts since the last call, and the bucket bounds the median and 99th percentile fall in.

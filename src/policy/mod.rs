@@ -123,7 +123,13 @@ impl PolicyService {
         let mut recording = tokio::spawn(async move { recorder.record_breaches(stop_recording).await });
         let mut status_server = None;
         if let Some(listener) = self.status {
-            match status::server(listener, self.engine.state.clone(), self.engine.counters.clone()) {
+            crate::metrics::install();
+            match status::server(
+                listener,
+                self.engine.state.clone(),
+                self.engine.counters.clone(),
+                self.db.clone(),
+            ) {
                 Ok(server) => {
                     status_server = Some(server.handle());
                     tasks.spawn(async move {

@@ -40,16 +40,31 @@ async fn healthz(
     response.content_type("application/json").body(body.to_string())
 }
 
+/// `GET /metrics`: the policy service's decisions by kind and their latency, with the process's
+/// and the pool's gauges, in Prometheus's text format.
+async fn metrics(db: web::Data<sea_orm::DatabaseConnection>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(crate::metrics::render(&db))
+}
+
 /// Serves the status page on `listener` until the returned server is stopped or dropped.
 pub fn server(
     listener: std::net::TcpListener,
     state: Arc<PolicyState>,
     counters: Arc<SendingCounters>,
+    db: sea_orm::DatabaseConnection,
 ) -> std::io::Result<actix_web::dev::Server> {
     let data = web::Data::new(state);
     let counters = web::Data::new(counters);
+    let db = web::Data::new(db);
     Ok(HttpServer::new(move || {
-        App::new().app_data(data.clone()).app_data(counters.clone()).route("/healthz", web::get().to(healthz))
+        App::new()
+            .app_data(data.clone())
+            .app_data(counters.clone())
+            .app_data(db.clone())
+            .route("/healthz", web::get().to(healthz))
+            .route("/metrics", web::get().to(metrics))
     })
     .workers(1)
     .disable_signals()

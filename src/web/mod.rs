@@ -4,6 +4,7 @@ pub mod csrf;
 pub mod error;
 pub mod handlers;
 pub mod layout;
+pub mod metrics;
 pub mod request_log;
 pub mod routes;
 pub mod sending_chart;

@@ -35,6 +35,12 @@ pub async fn tag(
         Ok(res) => res.status().as_u16(),
         Err(e) => e.as_response_error().status_code().as_u16(),
     };
+    // Status labels the counter only: the histogram keeps one series per route and method.
+    let labels = [("route", route), ("method", method.to_string())];
+    metrics::histogram!("mailadmin_http_request_duration_seconds", &labels).record(millis / 1000.0);
+    let [route, method] = labels;
+    metrics::counter!("mailadmin_http_requests_total", &[route, method, ("status", status.to_string())])
+        .increment(1);
     span.in_scope(|| {
         if status >= 500 {
             tracing::warn!(status, duration_ms = millis, "request done");

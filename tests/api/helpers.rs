@@ -18,6 +18,8 @@ pub enum Backend {
 
 pub struct TestApp {
     pub address: String,
+    /// The metrics listener: `{metrics_address}/metrics`.
+    pub metrics_address: String,
     pub db: DatabaseConnection,
     pub backend: Backend,
     /// The database's URL, for tools the test starts.
@@ -92,8 +94,13 @@ pub async fn spawn_app_on(backend: Backend, database_url: &str) -> TestApp {
     }
     let db = mailadmin::db::connect(database_url).await.expect("connect to the test database");
     mailadmin::db::migrate(&db).await.expect("migrations");
-    let web =
-        WebArgs { bind: "127.0.0.1:0".into(), session_key: None, secure_cookies: false, shutdown_seconds: 5 };
+    let web = WebArgs {
+        bind: "127.0.0.1:0".into(),
+        session_key: None,
+        secure_cookies: false,
+        shutdown_seconds: 5,
+        metrics_bind: Some("127.0.0.1:0".into()),
+    };
     let intake = mailadmin::config::IntakeArgs {
         platform_abuse_address: "abuse-desk@platform.test".into(),
         public_url: None,
@@ -103,8 +110,9 @@ pub async fn spawn_app_on(backend: Backend, database_url: &str) -> TestApp {
         .await
         .expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app.metrics_address().map(|a| format!("http://{a}")).unwrap_or_default();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, db, backend, database_url: database_url.to_owned() }
+    TestApp { address, metrics_address, db, backend, database_url: database_url.to_owned() }
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects, knows its CSRF token.

@@ -217,6 +217,16 @@ db_tests! {
         // An internal sender to that mailbox is refused at the recipient too.
         let internal = rcpt("otto@alpha2.example", "otto@alpha2.example", "anna@alpha.example", "127.0.0.1");
         assert_eq!(conn.ask(&internal).await, RECEIVE_REFUSED);
+        // The same answers for Prometheus, on the status listener.
+        let metrics = reqwest::get(policy.status.replace("/healthz", "/metrics")).await.unwrap().text().await.unwrap();
+        let scrape = prometheus_parse::Scrape::parse(metrics.lines().map(|l| Ok(l.to_owned()))).unwrap();
+        let refused = scrape.samples.iter().find(|s| {
+            s.metric == "mailadmin_policy_decisions_total" && s.labels.get("kind") == Some("refuse_recipient")
+        });
+        assert!(
+            matches!(refused.map(|s| &s.value), Some(prometheus_parse::Value::Counter(n)) if *n >= 3.0),
+            "{metrics}"
+        );
 
         // Deleted in the dashboard: no longer ours, so Postfix's own maps decide.
         let system = admins::system_actor("test");

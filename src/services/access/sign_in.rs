@@ -149,6 +149,7 @@ pub async fn sign_in(
     let (_attempt, in_flight) = throttle.begin(&normalised, client_addr);
     if let Some(retry_after_secs) = blocked_for(db, &normalised, client_addr, in_flight).await? {
         tracing::warn!(login = normalised, client_addr, "sign-in refused: throttled");
+        metrics::counter!("mailadmin_sign_ins_total", "outcome" => "throttled").increment(1);
         return Err(ServiceError::Throttled { retry_after_secs });
     }
     let user =
@@ -181,10 +182,12 @@ pub async fn sign_in(
             .await?;
             txn.commit().await?;
             tracing::info!(admin_id = id, client_addr, "signed in");
+            metrics::counter!("mailadmin_sign_ins_total", "outcome" => "ok").increment(1);
             Ok(id)
         }
         _ => {
             // The attempted login is recorded, never the password; the throttle counts these.
+            metrics::counter!("mailadmin_sign_ins_total", "outcome" => "failed").increment(1);
             let attempted = normalised;
             audit::record_as(
                 db,

@@ -76,6 +76,7 @@ impl From<Denied> for ServiceError {
 
 impl From<DbErr> for ServiceError {
     fn from(error: DbErr) -> Self {
+        metrics::counter!("mailadmin_database_errors_total").increment(1);
         ServiceError::Internal(error.to_string())
     }
 }

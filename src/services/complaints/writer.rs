@@ -80,6 +80,7 @@ async fn run(db: DatabaseConnection, settings: NoticeSettings, queue: Arc<Mutex<
         if taken == 0 {
             return;
         }
+        metrics::histogram!("mailadmin_complaint_batch_size").record(taken as f64);
         write(&db, &settings, &mut jobs).await;
     }
 }

@@ -119,6 +119,7 @@ pub(crate) async fn enqueue_in(
     settings: &NoticeSettings,
 ) -> Result<i32, ServiceError> {
     let (recipients, to_platform) = recipients_of(txn, settings, company.id).await?;
+    metrics::counter!("mailadmin_notices_total", "event" => "queued").increment(1);
     let body = if to_platform {
         format!(
             "NOTE: {} has no abuse contact, so this notice went to the platform's address.\n\n{body}",
@@ -249,6 +250,16 @@ pub async fn claim_due(
     Ok(claimed)
 }
 
+/// Seconds the oldest queued notice has waited since it was queued; `None` when none waits.
+pub async fn oldest_queued_age(db: &DatabaseConnection) -> Result<Option<f64>, ServiceError> {
+    let oldest = notice::Entity::find()
+        .filter(notice::Column::Status.eq(STATUS_QUEUED))
+        .order_by_asc(notice::Column::CreatedAt)
+        .one(db)
+        .await?;
+    Ok(oldest.map(|n| (Utc::now() - n.created_at).num_milliseconds() as f64 / 1000.0))
+}
+
 /// Gives claimed notices back at once (a stopping worker's unsent ones), so the next worker
 /// need not wait for their claims to expire.
 pub async fn release(db: &DatabaseConnection, ids: &[i32]) -> Result<(), ServiceError> {
@@ -265,6 +276,7 @@ pub async fn release(db: &DatabaseConnection, ids: &[i32]) -> Result<(), Service
 }
 
 pub async fn mark_sent(db: &DatabaseConnection, id: i32, answer: &str) -> Result<(), ServiceError> {
+    metrics::counter!("mailadmin_notices_total", "event" => "sent").increment(1);
     notice::ActiveModel {
         id: Set(id),
         status: Set(STATUS_SENT.into()),
@@ -287,6 +299,8 @@ pub async fn mark_attempt_failed(
 ) -> Result<(), ServiceError> {
     let attempts = notice.attempts + 1;
     let give_up = permanent || attempts >= MAX_ATTEMPTS;
+    let event = if give_up { "failed" } else { "retried" };
+    metrics::counter!("mailadmin_notices_total", "event" => event).increment(1);
     let delay = Duration::seconds((30_i64 << attempts.min(10)).min(6 * 3600));
     notice::ActiveModel {
         id: Set(notice.id),

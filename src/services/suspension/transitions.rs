@@ -83,6 +83,7 @@ pub(crate) async fn suspend_in(
         .await?;
         states.set(service, ServiceState::Suspended);
         suspended.push(service);
+        metrics::counter!("mailadmin_suspensions_opened_total", "reason" => reason.as_str()).increment(1);
     }
     if !suspended.is_empty() {
         write_services(txn, &model, &states).await?;
@@ -124,6 +125,7 @@ pub(crate) async fn lift_in(
             let service = service_of(&row.service);
             states.set(service, ServiceState::from_code(row.previous_state));
             lifted.push(service);
+            metrics::counter!("mailadmin_suspensions_lifted_total", "kind" => kind.as_str()).increment(1);
         }
     }
     if lifted.is_empty() {

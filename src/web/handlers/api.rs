@@ -116,24 +116,34 @@ pub async fn send_permission(
     answer(StatusCode::OK, body)
 }
 
+/// Counts one report taken in: stored, duplicate, quarantined, refused (with why) or failed.
+fn count(outcome: &'static str, reason: &'static str) {
+    metrics::counter!("mailadmin_complaints_total", "outcome" => outcome, "reason" => reason).increment(1);
+}
+
 pub async fn post_complaint(
     req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> HttpResponse {
     if let Err(refusal) = authenticate(&req, &state).await {
+        count("refused", "unauthorized");
         return refusal;
     }
     let limit = state.intake.max_report_bytes;
     let body = match read_limited(payload, limit).await {
         Ok(Some(body)) => body,
         Ok(None) => {
+            count("refused", "too_large");
             return refuse(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &format!("the report is larger than {limit} bytes"),
             );
         }
-        Err(_) => return refuse(StatusCode::BAD_REQUEST, "the request body could not be read"),
+        Err(_) => {
+            count("refused", "unreadable");
+            return refuse(StatusCode::BAD_REQUEST, "the request body could not be read");
+        }
     };
     let is_json = req
         .headers()
@@ -144,7 +154,10 @@ pub async fn post_complaint(
         let parsed: Result<JsonComplaint, _> = serde_json::from_slice(&body);
         match parsed.map_err(|e| e.to_string()).and_then(JsonComplaint::into_report) {
             Ok(report) => report,
-            Err(reason) => return refuse(StatusCode::BAD_REQUEST, &format!("bad JSON complaint: {reason}")),
+            Err(reason) => {
+                count("refused", "bad_json");
+                return refuse(StatusCode::BAD_REQUEST, &format!("bad JSON complaint: {reason}"));
+            }
         }
     } else {
         match arf::parse(&body, limit) {
@@ -152,10 +165,13 @@ pub async fn post_complaint(
             Err(error) => {
                 let reason = error.to_string();
                 return match complaints::quarantine(&state.db, &body, Source::Api, &reason).await {
-                    Ok(id) => answer(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        json!({ "error": format!("not a feedback report: {reason}"), "quarantine_id": id }),
-                    ),
+                    Ok(id) => {
+                        count("quarantined", "not_a_report");
+                        answer(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            json!({ "error": format!("not a feedback report: {reason}"), "quarantine_id": id }),
+                        )
+                    }
                     Err(e) => internal(e),
                 };
             }
@@ -163,19 +179,26 @@ pub async fn post_complaint(
     };
     let counts = report.feedback_type.counts();
     match state.intake.writer.store(report, Source::Api).await {
-        Ok(Outcome::Stored { complaint_id, mailbox_id, suspended }) => answer(
-            StatusCode::CREATED,
-            json!({
-                "status": "stored",
-                "complaint_id": complaint_id,
-                "attributed": mailbox_id.is_some(),
-                "counts": counts,
-                "suspended": suspended,
-            }),
-        ),
+        Ok(Outcome::Stored { complaint_id, mailbox_id, suspended }) => {
+            count("stored", "");
+            answer(
+                StatusCode::CREATED,
+                json!({
+                    "status": "stored",
+                    "complaint_id": complaint_id,
+                    "attributed": mailbox_id.is_some(),
+                    "counts": counts,
+                    "suspended": suspended,
+                }),
+            )
+        }
         Ok(Outcome::Duplicate { complaint_id }) => {
+            count("duplicate", "");
             answer(StatusCode::OK, json!({ "status": "duplicate", "complaint_id": complaint_id }))
         }
-        Err(e) => internal(e),
+        Err(e) => {
+            count("failed", "database");
+            internal(e)
+        }
     }
 }
