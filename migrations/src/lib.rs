@@ -15,6 +15,7 @@ mod m20261202_000010_create_policy_changes;
 mod m20261202_000011_create_sending_limits;
 mod m20261202_000012_create_mail_views;
 mod m20261202_000013_create_aliases;
+mod m20261202_000014_create_retention;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_create_sending_limits::Migration),
             Box::new(m20261202_000012_create_mail_views::Migration),
             Box::new(m20261202_000013_create_aliases::Migration),
+            Box::new(m20261202_000014_create_retention::Migration),
         ]
     }
 }

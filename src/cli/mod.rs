@@ -433,7 +433,8 @@ async fn serve(
         .map_err(|e| CommandError::Failed(format!("cannot start the dashboard on {}: {e}", web.bind)))?;
     println!("Dashboard listening on http://{}/", app.address());
     let (stop, stopping) = tokio::sync::watch::channel(false);
-    let mut worker = tokio::spawn(crate::notices::run(db.clone(), sender, stopping));
+    let mut worker = tokio::spawn(crate::notices::run(db.clone(), sender, stopping.clone()));
+    let retention = tokio::spawn(services::retention::run_daily(db.clone(), stopping));
     let handle = app.handle();
     let mut server = tokio::spawn(app.run_until_stopped());
     let budget = std::time::Duration::from_secs(web.shutdown_seconds);
@@ -456,6 +457,7 @@ async fn serve(
     }
     .map_err(|e| CommandError::Failed(e.to_string()));
     worker.abort();
+    retention.abort();
     crate::db::checkpoint(&db).await;
     tracing::info!("stopped");
     result

@@ -5,6 +5,7 @@ pub mod company;
 pub mod forwarding;
 pub mod names;
 pub mod quota;
+pub mod retention;
 pub mod role;
 pub mod services;
 
@@ -14,6 +15,7 @@ pub use company::{CompanyName, CompanyStatus, ComplaintAllowance};
 pub use forwarding::{AliasName, Targets};
 pub use names::{DisplayName, DomainName, LocalPart, MailboxAddress};
 pub use quota::{Quota, QuotaUsage};
+pub use retention::RetentionPolicy;
 pub use role::Role;
 pub use services::{Service, ServiceSet, ServiceState};
 

@@ -27,6 +27,7 @@ pub mod enforcement;
 pub mod hierarchy;
 pub mod limits;
 pub mod notices;
+pub mod retention;
 pub mod suspension;
 
 pub use common::error::{FieldErrors, ServiceError};

@@ -2,7 +2,7 @@
 //! the authorization-matrix test can check that it covers every route that exists.
 use super::handlers::{
     account, admins, aliases, api, assets, audit, auth, companies, complaints, contacts, domains, health,
-    home, limits, lookup, mailboxes, notices, status, tokens,
+    home, limits, lookup, mailboxes, notices, retention, status, tokens,
 };
 use actix_web::web;
 
@@ -94,6 +94,9 @@ routes! {
     get "/complaints/new" => complaints::new_form,
     post "/complaints/new" => complaints::paste,
     get "/complaints/{id}" => complaints::show,
+    get "/settings/retention" => retention::show,
+    post "/settings/retention" => retention::save,
+    post "/settings/retention/prune" => retention::prune_now,
     get "/tokens" => tokens::list,
     post "/tokens/new" => tokens::create,
     post "/tokens/{id}/revoke" => tokens::revoke,

@@ -261,3 +261,11 @@ pub fn delete_alias(id: impl PathId) -> String {
     let id = id.path_id();
     format!("/aliases/{id}/delete")
 }
+
+pub fn retention() -> String {
+    "/settings/retention".to_owned()
+}
+
+pub fn retention_prune() -> String {
+    "/settings/retention/prune".to_owned()
+}

@@ -33,6 +33,7 @@ mod policy;
 mod policy_database;
 mod policy_limits;
 mod policy_postfix;
+mod retention;
 mod shutdown;
 mod suspension_races;
 mod suspensions;

@@ -18,6 +18,7 @@ pub mod limits;
 pub mod lookup;
 pub mod mailboxes;
 pub mod notices;
+pub mod retention;
 pub mod status;
 pub mod tokens;
 

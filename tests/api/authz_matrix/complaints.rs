@@ -64,6 +64,11 @@ pub(super) fn cells(t: &mut Table, fx: &Fixture, x: &Extra) {
         .may_write(Platform, &["quarantine"]);
     t.post("/complaints/new", "/complaints/new".into(), "empty", paste_form(""), signed_in(R422, R403, R404, R404));
 
+    // Retention: platform settings.
+    t.get("/settings/retention", "/settings/retention".into(), "-", signed_in(R200, R403, R404, R404));
+    t.post("/settings/retention", "/settings/retention".into(), "-", retention_form(), signed_in(R303, R403, R404, R404));
+    t.post("/settings/retention/prune", "/settings/retention/prune".into(), "-", vec![], signed_in(R303, R403, R404, R404));
+
     // API tokens: a new one is shown on the answer (200), once, not behind a redirect.
     let revoke = |id: i32| format!("/tokens/{id}/revoke");
     let token = x.token;

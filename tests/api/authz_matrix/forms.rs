@@ -138,6 +138,16 @@ pub(super) fn forward_form(n: u32) -> Vec<(String, String)> {
     form(&[("targets", &format!("away{n}@elsewhere.example")), ("keep_copy", "1")])
 }
 
+pub(super) fn retention_form() -> Vec<(String, String)> {
+    form(&[
+        ("complaint_samples", "90"),
+        ("quarantine", "90"),
+        ("sent_notices", "365"),
+        ("sign_ins", "365"),
+        ("audit", ""),
+    ])
+}
+
 pub(super) fn href(path: String) -> String {
     format!("href=\"{path}\"")
 }
