@@ -16,6 +16,7 @@ mod m20261202_000011_create_sending_limits;
 mod m20261202_000012_create_mail_views;
 mod m20261202_000013_create_aliases;
 mod m20261202_000014_create_retention;
+mod m20261202_000015_create_admin_sessions;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_create_mail_views::Migration),
             Box::new(m20261202_000013_create_aliases::Migration),
             Box::new(m20261202_000014_create_retention::Migration),
+            Box::new(m20261202_000015_create_admin_sessions::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! sea-orm models, one per table, no logic. Only `services` uses them.
 pub mod abuse_contact;
 pub mod admin_domain;
+pub mod admin_session;
 pub mod admin_user;
 pub mod alias;
 pub mod api_token;

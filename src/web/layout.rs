@@ -134,6 +134,16 @@ impl FromRequest for Caller {
             let Some(admin_id) = session::admin_id(&session) else {
                 return Err(WebError::SignInRequired { next });
             };
+            let Some(token) = session::token(&session) else {
+                // A cookie from before sessions were kept on the server.
+                session::sign_out(&session);
+                return Err(WebError::SignInRequired { next });
+            };
+            // Signed out elsewhere, password changed, or the admin deleted: the session is over.
+            if !crate::services::access::sessions::is_live(&state.db, admin_id, &token).await? {
+                session::sign_out(&session);
+                return Err(WebError::SignInRequired { next });
+            }
             let actor = admins::load_actor(&state.db, admin_id, client_addr(&req)).await?;
             match actor {
                 Some(actor) => Ok(Caller { actor, session, state }),

@@ -16,7 +16,7 @@ use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite, time::Duration as CookieDuration};
-use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use sea_orm::DatabaseConnection;
 use std::net::TcpListener;
@@ -55,7 +55,7 @@ pub struct IntakeConfig {
 pub const SESSION_COOKIE: &str = "mailadmin_session";
 
 /// No inline script or style anywhere, so the policy can forbid both.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub fn server(
@@ -99,14 +99,7 @@ pub fn server(
             .wrap(from_fn(csrf::verify))
             .wrap(from_fn(error::framed))
             .wrap(sessions)
-            .wrap(
-                DefaultHeaders::new()
-                    .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
-                    .add(("X-Frame-Options", "DENY"))
-                    .add(("X-Content-Type-Options", "nosniff"))
-                    .add(("Referrer-Policy", "same-origin"))
-                    .add(("Cache-Control", "no-store")),
-            )
+            // Outermost: the request's id and log line, and the security headers on every answer.
             .wrap(from_fn(request_log::tag))
     })
     .workers(2)

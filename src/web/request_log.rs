@@ -7,6 +7,7 @@
 //! id as its reference, so a user's report leads to the lines of that request.
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use std::time::Instant;
 use tracing::Instrument;
@@ -20,6 +21,16 @@ pub fn current_id() -> Option<String> {
     REQUEST_ID.try_with(Clone::clone).ok()
 }
 
+/// Headers every response carries, the error answers made outside the page layer (a refused
+/// CSRF token, an over-large form) included: so they are set here, at the outermost layer.
+const SECURITY_HEADERS: [(&str, &str); 5] = [
+    ("content-security-policy", super::CONTENT_SECURITY_POLICY),
+    ("x-frame-options", "DENY"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+    ("cache-control", "no-store"),
+];
+
 pub async fn tag(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -31,10 +42,22 @@ pub async fn tag(
     let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
     let result = REQUEST_ID.scope(id, next.call(req)).instrument(span.clone()).await;
     let millis = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
-    let status = match &result {
-        Ok(res) => res.status().as_u16(),
-        Err(e) => e.as_response_error().status_code().as_u16(),
+    // The layers inside answer refusals as responses (see `csrf`), so errors are rare here.
+    let mut res = match result {
+        Ok(res) => res,
+        Err(e) => {
+            let status = e.as_response_error().status_code().as_u16();
+            span.in_scope(|| tracing::warn!(status, duration_ms = millis, error = %e, "request failed"));
+            return Err(e);
+        }
     };
+    for (name, value) in SECURITY_HEADERS {
+        let name = HeaderName::from_static(name);
+        if !res.headers().contains_key(&name) {
+            res.headers_mut().insert(name, HeaderValue::from_static(value));
+        }
+    }
+    let status = res.status().as_u16();
     // Status labels the counter only: the histogram keeps one series per route and method.
     let labels = [("route", route), ("method", method.to_string())];
     metrics::histogram!("mailadmin_http_request_duration_seconds", &labels).record(millis / 1000.0);
@@ -48,5 +71,5 @@ pub async fn tag(
             tracing::info!(status, duration_ms = millis, "request done");
         }
     });
-    result
+    Ok(res)
 }

@@ -3,6 +3,8 @@ use actix_session::Session;
 use serde::{Deserialize, Serialize};
 
 const ADMIN_ID: &str = "admin_id";
+/// The token of the server-side session record (see `services::access::sessions`).
+const TOKEN: &str = "session_token";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 
@@ -17,12 +19,25 @@ pub fn admin_id(session: &Session) -> Option<i32> {
     session.get::<i32>(ADMIN_ID).ok().flatten()
 }
 
-/// Signs in: a new session (no fixation), a new CSRF token.
-pub fn sign_in(session: &Session, admin_id: i32) {
+/// The server-side session's token, if the cookie has one.
+pub fn token(session: &Session) -> Option<String> {
+    session.get::<String>(TOKEN).ok().flatten()
+}
+
+/// Signs in: a new session (no fixation), a new CSRF token, the server-side session's token.
+pub fn sign_in(session: &Session, admin_id: i32, token: String) {
     session.renew();
     session.clear();
     let _ = session.insert(ADMIN_ID, admin_id);
+    let _ = session.insert(TOKEN, token);
     let _ = session.insert(CSRF, new_token());
+}
+
+/// A new server-side session for the same admin in this browser (after a password change
+/// ended all of them), keeping the flash and the CSRF token.
+pub fn replace_token(session: &Session, token: String) {
+    session.renew();
+    let _ = session.insert(TOKEN, token);
 }
 
 pub fn sign_out(session: &Session) {

@@ -32,9 +32,14 @@ pub fn login_with_next(next: &str) -> String {
     }
     format!("/login?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default())
 }
-/// Only paths on this site may be redirected to after sign-in (no `//host`, no scheme).
+/// Only paths on this site may be redirected to after sign-in: one leading `/`, then no second
+/// `/` or `\` (browsers read `/\t/evil.example/` and `/\evil.example` as `//evil.example`), no
+/// control characters or spaces anywhere (they also break the `Location` header), no scheme.
 pub fn is_local_path(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
+    let mut chars = path.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !path.chars().any(|c| c.is_control() || c == '\\' || c.is_whitespace())
 }
 pub fn lookup() -> String {
     "/lookup".into()
@@ -268,4 +273,30 @@ pub fn retention() -> String {
 
 pub fn retention_prune() -> String {
     "/settings/retention/prune".to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_paths_of_this_site_are_local() {
+        for ok in ["/", "/companies", "/lookup?q=anna%40alpha", "/domains/1?after=5"] {
+            assert!(is_local_path(ok), "{ok}");
+        }
+        for bad in [
+            "//evil.example/",
+            "/\t/evil.example/",
+            "/\\evil.example",
+            "/\\\\evil",
+            "https://evil.example",
+            "evil.example",
+            "",
+            "/x\r\nSet-Cookie: a=b",
+            "/ /evil",
+            "/\u{0}x",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
 }

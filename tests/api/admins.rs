@@ -54,10 +54,18 @@ db_tests! {
     async fn everyone_can_change_their_own_password(app: TestApp) {
         seed_fixture(&app.db).await;
         let client = app.signed_in("support").await;
+        // The current password first: a stolen session cannot take the account over.
+        let wrong = client
+            .post("/account/password", &[("current", "not-mine"), ("password", "my-new-password"), ("confirm", "my-new-password")])
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(wrong.text("#current-error"), "This is not your current password.");
         let changed = client
-            .post("/account/password", &[("password", "my-new-password"), ("confirm", "my-new-password")])
+            .post("/account/password", &[("current", FIXTURE_PASSWORD), ("password", "my-new-password"), ("confirm", "my-new-password")])
             .await;
         assert_eq!(changed.status, StatusCode::SEE_OTHER);
+        // This browser goes on signed in.
+        assert_eq!(client.get("/account/password").await.status, StatusCode::OK);
         let mut again = app.client();
         assert_eq!(again.sign_in("support", "my-new-password").await.status, StatusCode::SEE_OTHER);
     }

@@ -34,6 +34,7 @@ mod policy_database;
 mod policy_limits;
 mod policy_postfix;
 mod retention;
+mod sessions;
 mod shutdown;
 mod suspension_races;
 mod suspensions;

@@ -329,6 +329,8 @@ pub async fn set_password(
     }
     .update(&txn)
     .await?;
+    // Whoever had the old password (or a copy of a session cookie) is out, on every instance.
+    super::sessions::end_all(&txn, id).await?;
     audit::record(
         &txn,
         actor,
@@ -348,6 +350,44 @@ pub async fn set_password(
     Ok(())
 }
 
+/// Sets another admin's password (those above them may): ends all of that admin's sessions.
+/// One's own goes through [`change_own_password`], which asks for the current one.
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    password: Secret,
+) -> Result<(), ServiceError> {
+    if id == actor.admin_id {
+        get_for_password(db, actor, id).await?;
+        return Err(ServiceError::Conflict(
+            "Change your own password on My password: it asks for the current one.".into(),
+        ));
+    }
+    set_password(db, actor, id, password).await
+}
+
+/// Changes one's own password: the current one first, so a stolen session cannot take the
+/// account over for good. Ends every session of the admin; returns a new session's token for
+/// the browser that made the change.
+pub async fn change_own_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    current: Secret,
+    new: Secret,
+) -> Result<String, ServiceError> {
+    let stored =
+        admin_user::Entity::find_by_id(actor.admin_id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    if !passwords::verify(current, Some(stored.password_hash)).await {
+        return Err(ServiceError::Invalid(crate::services::common::FieldErrors::single(
+            "current",
+            "This is not your current password.",
+        )));
+    }
+    set_password(db, actor, actor.admin_id, new).await?;
+    super::sessions::start(db, actor.admin_id).await
+}
+
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<AdminUser, ServiceError> {
     let target = get(db, actor, id).await?;
     actor.authorize_on_admin(manage(target.role), target.place(), id)?;
@@ -364,6 +404,7 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i32) -> Result<A
         }
     }
     let txn = crate::services::common::begin_write(db).await?;
+    super::sessions::end_all(&txn, id).await?;
     admin_user::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,

@@ -22,6 +22,8 @@ pub async fn password_form(caller: Caller) -> Result<HttpResponse, WebError> {
 #[derive(Deserialize)]
 pub struct PasswordForm {
     #[serde(default)]
+    current: String,
+    #[serde(default)]
     password: String,
     #[serde(default)]
     confirm: String,
@@ -33,10 +35,14 @@ pub async fn set_password(caller: Caller, form: web::Form<PasswordForm>) -> Resu
         let errors = FieldErrors::single("confirm", "The two passwords differ.");
         return invalid(&PasswordPage { layout: caller.layout(), errors });
     }
-    let id = caller.actor.admin_id;
-    match admins::set_password(caller.db(), &caller.actor, id, Secret::new(form.password)).await {
-        Ok(()) => {
-            caller.flash_success("Your password has been changed.");
+    let (current, new) = (Secret::new(form.current), Secret::new(form.password));
+    match admins::change_own_password(caller.db(), &caller.actor, current, new).await {
+        Ok(token) => {
+            // Every other session of this admin has ended; this browser goes on in a new one.
+            crate::web::session::replace_token(&caller.session, token);
+            caller.flash_success(
+                "Your password has been changed. Every other session of yours has been signed out.",
+            );
             Ok(see_other(urls::home()))
         }
         Err(ServiceError::Invalid(errors)) => invalid(&PasswordPage { layout: caller.layout(), errors }),

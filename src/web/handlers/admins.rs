@@ -220,7 +220,7 @@ pub async fn set_password(
         admins::get_for_password(caller.db(), &caller.actor, id).await?;
         Err(ServiceError::Invalid(FieldErrors::single("confirm", "The two passwords differ.")))
     } else {
-        admins::set_password(caller.db(), &caller.actor, id, Secret::new(form.password)).await
+        admins::reset_password(caller.db(), &caller.actor, id, Secret::new(form.password)).await
     };
     match result {
         Ok(()) => {

@@ -1,6 +1,6 @@
 //! Sign-in and sign-out.
 use super::{html, see_other};
-use crate::services::{access::sign_in, common::ServiceError, common::passwords::Secret};
+use crate::services::{access::sessions, access::sign_in, common::ServiceError, common::passwords::Secret};
 use crate::web::layout::{Layout, client_addr};
 use crate::web::{AppState, WebError, session, urls};
 use actix_session::Session;
@@ -58,7 +58,8 @@ pub async fn login(
     let password = Secret::new(form.password);
     match sign_in::sign_in(&state.db, &state.throttle, &form.login, password, &addr).await {
         Ok(admin_id) => {
-            session::sign_in(&session, admin_id);
+            let token = sessions::start(&state.db, admin_id).await?;
+            session::sign_in(&session, admin_id, token);
             let next = if urls::is_local_path(&form.next) { form.next } else { urls::home() };
             Ok(see_other(next))
         }
@@ -88,8 +89,12 @@ pub async fn login(
     }
 }
 
-pub async fn logout(session: Session) -> HttpResponse {
+/// Ends this browser's session on the server too: a copy of the cookie no longer works.
+pub async fn logout(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, WebError> {
+    if let Some(token) = session::token(&session) {
+        sessions::end(&state.db, &token).await?;
+    }
     session::sign_out(&session);
     session::flash_success(&session, "You are signed out.");
-    see_other(urls::login())
+    Ok(see_other(urls::login()))
 }

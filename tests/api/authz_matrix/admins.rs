@@ -83,11 +83,12 @@ pub(super) fn cells(t: &mut Table, fx: &Fixture) {
     t.post("/admins/{id}/domains", set_domains(acb), "admin comp-b", domain_ids_form(&[db]),           signed_in(R303, R403, R404, R404));
     t.post("/admins/{id}/domains", set_domains(adb), "admin dom-b", domain_ids_form(&[db]),            signed_in(R303, R403, R404, R404));
 
+    // One's own password goes through My password (it asks for the current one): 409 here.
     let set_password = |id: i32| format!("/admins/{id}/password");
-    t.post("/admins/{id}/password", set_password(ap), "admin plat", admin_password_form(),     signed_in(R303, R403, R404, R404));
-    t.post("/admins/{id}/password", set_password(asu), "admin support", admin_password_form(), signed_in(R303, R303, R404, R404));
-    t.post("/admins/{id}/password", set_password(aca), "admin comp-a", admin_password_form(),  signed_in(R303, R403, R303, R404));
-    t.post("/admins/{id}/password", set_password(ada), "admin dom-a", admin_password_form(),   signed_in(R303, R403, R303, R303));
+    t.post("/admins/{id}/password", set_password(ap), "admin plat", admin_password_form(),     signed_in(R409, R403, R404, R404));
+    t.post("/admins/{id}/password", set_password(asu), "admin support", admin_password_form(), signed_in(R303, R409, R404, R404));
+    t.post("/admins/{id}/password", set_password(aca), "admin comp-a", admin_password_form(),  signed_in(R303, R403, R409, R404));
+    t.post("/admins/{id}/password", set_password(ada), "admin dom-a", admin_password_form(),   signed_in(R303, R403, R303, R409));
     t.post("/admins/{id}/password", set_password(acb), "admin comp-b", admin_password_form(),  signed_in(R303, R403, R404, R404));
     t.post("/admins/{id}/password", set_password(adb), "admin dom-b", admin_password_form(),   signed_in(R303, R403, R404, R404));
 

@@ -45,6 +45,11 @@ pub(super) fn admin_password_form() -> Vec<(String, String)> {
     form(&[("password", FIXTURE_PASSWORD), ("confirm", FIXTURE_PASSWORD)])
 }
 
+/// One's own password: the current one first.
+pub(super) fn own_password_form() -> Vec<(String, String)> {
+    form(&[("current", FIXTURE_PASSWORD), ("password", FIXTURE_PASSWORD), ("confirm", FIXTURE_PASSWORD)])
+}
+
 pub(super) fn new_admin_form(
     n: u32,
     role: &str,

@@ -34,7 +34,7 @@ pub(super) fn home(t: &mut Table, fx: &Fixture) {
         .links(CompanyA, &[href(mailbox(ma)), href(mailbox(ma2))], &[href(mailbox(mb))])
         .links(DomainA, &[href(mailbox(ma))], &[href(mailbox(ma2)), href(mailbox(mb))]);
     t.get("/account/password", "/account/password".into(), "self", signed_in(R200, R200, R200, R200));
-    let own_password = admin_password_form();
+    let own_password = own_password_form();
     t.post("/account/password", "/account/password".into(), "self", own_password, signed_in(R303, R303, R303, R303));
 }
 
