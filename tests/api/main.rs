@@ -29,6 +29,7 @@ mod mailboxes;
 mod maildirs;
 mod metrics;
 mod notices;
+mod package;
 mod policy;
 mod policy_database;
 mod policy_limits;
