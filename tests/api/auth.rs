@@ -90,6 +90,13 @@ db_tests! {
             .post("/login", &[("login", "plat"), ("password", FIXTURE_PASSWORD), ("next", "//evil.example/")])
             .await;
         assert_eq!(page.location.as_deref(), Some("/"));
+        // A tab or backslash browsers read as `//`, and CR/LF: the same safe landing, no 500.
+        for next in ["/\t/evil.example/", "/\\evil.example", "/x\r\nSet-Cookie: a=b"] {
+            let mut client = app.client();
+            client.start_session().await;
+            let page = client.post("/login", &[("login", "plat"), ("password", FIXTURE_PASSWORD), ("next", next)]).await;
+            assert_eq!((page.status, page.location.as_deref()), (StatusCode::SEE_OTHER, Some("/")), "{next:?}");
+        }
     }
 
     async fn posts_without_the_csrf_token_are_refused(app: TestApp) {
