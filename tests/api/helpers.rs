@@ -392,3 +392,30 @@ pub fn arf_report(
          --b1--\r\n"
     )
 }
+
+/// Starts the real `mailadmin serve` on a free port with these settings (stdout is read for its
+/// address; stderr goes where `stderr` says) and returns it with its base URL.
+pub fn spawn_serve(
+    database_url: &str,
+    env: &[(&str, &str)],
+    stderr: std::process::Stdio,
+) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mailadmin"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("MAILADMIN_DATABASE_URL", database_url)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("start mailadmin serve");
+    let stdout = child.stdout.take().expect("stdout");
+    for line in BufReader::new(stdout).lines() {
+        if let Some(address) = line.expect("serve's output").strip_prefix("Dashboard listening on ") {
+            return (child, address.trim().trim_end_matches('/').to_owned());
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("mailadmin serve ended without saying where it listens");
+}

@@ -4,8 +4,6 @@
 //! pattern, status and duration; every line parses as JSON.
 use crate::helpers::*;
 use mailadmin::services::access::{admins, api_tokens};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 
 const MAILBOX_SECRET: &str = "a-very-secret-mailbox-password-77";
 
@@ -19,23 +17,8 @@ async fn the_log_names_each_request_and_holds_no_secret() {
     db.close().await.unwrap();
 
     let log_path = std::env::temp_dir().join(format!("ma-log-{:08x}.jsonl", rand::random::<u32>()));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mailadmin"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("MAILADMIN_DATABASE_URL", &url)
-        .env("MAILADMIN_LOG_FORMAT", "json")
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .unwrap();
-    let mut base = String::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let line = line.unwrap();
-        if let Some(address) = line.strip_prefix("Dashboard listening on ") {
-            base = address.trim().trim_end_matches('/').to_owned();
-            break;
-        }
-    }
+    let env = [("MAILADMIN_LOG_FORMAT", "json"), ("RUST_LOG", "debug")];
+    let (mut child, base) = spawn_serve(&url, &env, std::fs::File::create(&log_path).unwrap().into());
     assert!(base.starts_with("http://"), "no address printed");
 
     // A browser's session, by hand, to see the cookies the server sets.

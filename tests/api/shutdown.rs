@@ -5,8 +5,7 @@
 use crate::helpers::*;
 use mailadmin::services::access::{admins, api_tokens};
 use sea_orm::{ConnectionTrait, Statement};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -20,22 +19,8 @@ async fn reports_answered_before_sigterm_are_kept(backend: Backend) {
     seed_fixture(&db).await;
     let token = api_tokens::create(&db, &admins::system_actor("test"), "shutdown test").await.unwrap().1;
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mailadmin"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("MAILADMIN_DATABASE_URL", &url)
-        .env("MAILADMIN_SHUTDOWN_SECONDS", "10")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut base = String::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        if let Some(address) = line.unwrap().strip_prefix("Dashboard listening on ") {
-            base = address.trim().trim_end_matches('/').to_owned();
-            break;
-        }
-    }
+    let env = [("MAILADMIN_SHUTDOWN_SECONDS", "10"), ("RUST_LOG", "warn")];
+    let (mut child, base) = spawn_serve(&url, &env, Stdio::null());
     let successes = Arc::new(AtomicUsize::new(0));
     let senders: Vec<_> = (0..SENDERS)
         .map(|s| {

@@ -45,3 +45,30 @@ pub struct Page<T> {
     /// Rows matching the filter over all pages.
     pub total: u64,
 }
+
+impl<T> Page<T> {
+    /// A page of a two-way keyset list from the rows fetched (up to `page_size + 1`, in query
+    /// order): `forward` when paging on (`after=`), else back (`before=`, rows in reverse);
+    /// `from_cursor` when the page was asked relative to a row; `id` names a row as a cursor.
+    pub(crate) fn from_keyset(
+        mut rows: Vec<T>,
+        page_size: usize,
+        (forward, from_cursor): (bool, bool),
+        total: u64,
+        id: impl Fn(&T) -> String,
+    ) -> Self {
+        let has_more = rows.len() > page_size;
+        rows.truncate(page_size);
+        if !forward {
+            rows.reverse();
+        }
+        let first = rows.first().map(&id);
+        let last = rows.last().map(&id);
+        let (prev, next) = if forward {
+            (first.filter(|_| from_cursor), last.filter(|_| has_more))
+        } else {
+            (first.filter(|_| has_more), last)
+        };
+        Page { rows, prev, next, total }
+    }
+}

@@ -70,7 +70,7 @@ pub async fn list(
         PAGE_SIZE + 1
     );
     let found = db.query_all_raw(sql::statement(backend, &list_sql, values)).await?;
-    let mut rows = found
+    let rows = found
         .iter()
         .map(|row| {
             let targets: String = row.try_get("", "targets")?;
@@ -82,17 +82,6 @@ pub async fn list(
             })
         })
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
-    let has_more = rows.len() > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE);
-    if !forward {
-        rows.reverse();
-    }
-    let first = rows.first().map(|r| r.id.to_string());
-    let last = rows.last().map(|r| r.id.to_string());
-    let (prev, next) = if forward {
-        (if cursor_id.is_some() { first } else { None }, if has_more { last } else { None })
-    } else {
-        (if has_more { first } else { None }, last)
-    };
-    Ok(Page { rows, prev, next, total: total as u64 })
+    let shape = (forward, cursor_id.is_some());
+    Ok(Page::from_keyset(rows, PAGE_SIZE, shape, total as u64, |r| r.id.to_string()))
 }

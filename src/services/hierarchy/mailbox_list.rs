@@ -175,18 +175,7 @@ pub async fn list(
     let list_sql =
         format!("SELECT {ROW_COLUMNS} FROM mailbox WHERE {filter} ORDER BY {order} LIMIT {}", PAGE_SIZE + 1);
     let rows = db.query_all_raw(sql::statement(backend, &list_sql, values)).await?;
-    let mut rows = rows.iter().map(row_from).collect::<Result<Vec<_>, _>>()?;
-    let has_more = rows.len() > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE);
-    if !forward {
-        rows.reverse();
-    }
-    let first = rows.first().map(|r| r.id.to_string());
-    let last = rows.last().map(|r| r.id.to_string());
-    let (prev, next) = if forward {
-        (if cursor_id.is_some() { first } else { None }, if has_more { last } else { None })
-    } else {
-        (if has_more { first } else { None }, last)
-    };
-    Ok(Page { rows, prev, next, total: total as u64 })
+    let rows = rows.iter().map(row_from).collect::<Result<Vec<_>, _>>()?;
+    let shape = (forward, cursor_id.is_some());
+    Ok(Page::from_keyset(rows, PAGE_SIZE, shape, total as u64, |r| r.id.to_string()))
 }
