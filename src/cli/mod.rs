@@ -378,16 +378,20 @@ async fn seed_demo(db: &DatabaseConnection, intake: &IntakeArgs, bind: &str) -> 
     Ok(())
 }
 
-/// Waits for SIGTERM (systemd's stop) or SIGINT (Ctrl-C); says which.
-async fn shutdown_signal() -> &'static str {
+/// Listens for SIGTERM (systemd's stop) and SIGINT (Ctrl-C) from the moment it is called —
+/// before a service says it is listening, so a stop sent right after never meets the default
+/// disposition (killed, no clean stop); the future says which came.
+pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = &'static str> {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-    else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
+    let streams = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()));
+    async move {
+        let (Ok(mut term), Ok(mut int)) = streams else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        }
     }
 }
 
@@ -431,6 +435,7 @@ async fn serve(
     let app = crate::startup::Application::build(db.clone(), &web, &intake, &enforcement)
         .await
         .map_err(|e| CommandError::Failed(format!("cannot start the dashboard on {}: {e}", web.bind)))?;
+    let stopped = shutdown_signal();
     println!("Dashboard listening on http://{}/", app.address());
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let mut worker = tokio::spawn(crate::notices::run(db.clone(), sender, stopping.clone()));
@@ -440,7 +445,7 @@ async fn serve(
     let budget = std::time::Duration::from_secs(web.shutdown_seconds);
     let result = tokio::select! {
         finished = &mut server => finished.map_err(|e| CommandError::Failed(e.to_string()))?,
-        signal = shutdown_signal() => {
+        signal = stopped => {
             // Stop accepting; answer the requests in flight (a complaint waits for the writer
             // to store it); let the notice being sent finish: all within the budget.
             tracing::info!(signal, seconds = web.shutdown_seconds, "stopping");

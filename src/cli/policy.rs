@@ -91,24 +91,18 @@ pub async fn run(db: DatabaseConnection, args: PolicyArgs) -> Result<(), Command
         .await
         .map_err(|e| CommandError::Failed(e.to_string()))?
         .with_notices(notices);
+    let stopped = super::shutdown_signal();
     for addr in service.addresses() {
         println!("Policy service listening on {addr}");
     }
     let stop = service.stop_handle();
     let running = tokio::spawn(service.run());
-    shutdown_signal().await;
+    let signal = stopped.await;
+    tracing::info!(signal, "policy service stopping");
     // Connections close after the request they are answering; Postfix reconnects elsewhere
     // or applies its default action.
     stop.stop();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), running).await;
     println!("Policy service stopped.");
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
-    }
 }
